@@ -1,0 +1,14 @@
+namespace Segmentation.ML.Tensors;
+
+/// <summary>An activation applied by a kernel as it stores its output.</summary>
+public enum FusedActivation
+{
+    /// <summary>Identity.</summary>
+    None,
+
+    /// <summary>max(x, 0).</summary>
+    Relu,
+
+    /// <summary>min(max(x, 0), 6), as in MobileNetV2.</summary>
+    Relu6,
+}
