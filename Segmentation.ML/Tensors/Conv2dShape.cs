@@ -39,6 +39,11 @@ public readonly record struct Conv2dShape(
     /// <summary>Multiply-adds of one forward pass.</summary>
     public long MultiplyAdds => OutputLength * (InChannels / Groups) * KernelSize * KernelSize;
 
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"conv {KernelSize}×{KernelSize} stride {Stride} padding {Padding}" + (Groups > 1 ? $" groups {Groups}" : "") +
+        $": [{Batch}, {InChannels}, {Height}, {Width}] → {OutChannels} channels";
+
     /// <summary>Throws a <see cref="TensorShapeException"/> naming the first inconsistent field.</summary>
     public void Validate()
     {

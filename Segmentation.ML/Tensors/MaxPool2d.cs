@@ -33,11 +33,12 @@ public static class MaxPool2d
             ReferenceKernels.MaxPool2x2(input, planes, height, width, output);
             return;
         }
+        var level = Simd.Current;
         for (int p = 0; p < planes; p++)
             for (int y = 0; y < oh; y++)
             {
                 var top = input.Slice((p * height + 2 * y) * width, width);
-                PoolRows(top, input.Slice((p * height + 2 * y + 1) * width, width), output.Slice((p * oh + y) * ow, ow));
+                PoolRows(level, top, input.Slice((p * height + 2 * y + 1) * width, width), output.Slice((p * oh + y) * ow, ow));
             }
     }
 
@@ -46,13 +47,14 @@ public static class MaxPool2d
     {
         int ow = output.Width;
         int threads = Math.Min(TensorKernels.MaxDegreeOfParallelism, input.Channels);
+        var level = Simd.Current;
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
             var source = input.Buffer.AsSpan();
             var target = output.Buffer.AsSpan();
             for (int c = input.Channels * t / threads; c < input.Channels * (t + 1) / threads; c++)
                 for (int y = 0; y < output.Height; y++)
-                    PoolRows(source.Slice(input.IndexOf(c, 2 * y, 0), input.Width), source.Slice(input.IndexOf(c, 2 * y + 1, 0), input.Width),
+                    PoolRows(level, source.Slice(input.IndexOf(c, 2 * y, 0), input.Width), source.Slice(input.IndexOf(c, 2 * y + 1, 0), input.Width),
                         target.Slice(output.IndexOf(c, y, 0), ow));
         });
         output.ZeroBorders();
@@ -62,14 +64,14 @@ public static class MaxPool2d
     private static readonly Vector512<int> OddLanes = EvenLanes + Vector512<int>.One;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PoolRows(ReadOnlySpan<float> top, ReadOnlySpan<float> bottom, Span<float> destination)
+    private static unsafe void PoolRows(SimdLevel level, ReadOnlySpan<float> top, ReadOnlySpan<float> bottom, Span<float> destination)
     {
         int x = 0;
         fixed (float* t = top)
         fixed (float* b = bottom)
         fixed (float* d = destination)
         {
-            if (Simd.Current == SimdLevel.Vector512 && Avx512F.IsSupported)
+            if (level == SimdLevel.Vector512 && Avx512F.IsSupported)
             {
                 for (; x + 16 <= destination.Length; x += 16)
                 {

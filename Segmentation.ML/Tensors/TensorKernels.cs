@@ -58,17 +58,22 @@ internal static class Simd
         : Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported ? SimdLevel.Vector256
         : SimdLevel.Scalar;
 
-    /// <summary>The level kernels dispatch on; never wider than <see cref="Detected"/>.</summary>
-    public static SimdLevel Current { get; private set; } = Detected;
+    private static readonly AsyncLocal<SimdLevel?> Forced = new();
 
-    /// <summary>Runs kernels at a narrower width until the returned scope is disposed (tests only).</summary>
+    /// <summary>The level kernels dispatch on: <see cref="Detected"/>, unless narrowed by <see cref="Force"/> in this flow.</summary>
+    public static SimdLevel Current => Forced.Value ?? Detected;
+
+    /// <summary>
+    /// Runs kernels at a narrower width in the current async flow (and the parallel work it starts) until
+    /// the returned scope is disposed. For tests: other flows keep the detected width.
+    /// </summary>
     public static IDisposable Force(SimdLevel level)
     {
         if (level > Detected)
             throw new NotSupportedException($"This machine supports vector paths up to {Detected}; {level} cannot be forced.");
-        var previous = Current;
-        Current = level;
-        return new Restore(() => Current = previous);
+        var previous = Forced.Value;
+        Forced.Value = level;
+        return new Restore(() => Forced.Value = previous);
     }
 
     private sealed class Restore(Action undo) : IDisposable

@@ -107,6 +107,7 @@ internal static unsafe class ConvolutionKernels
         {
             float* x = xp, y = yp, w = wp, b = bp;
             bool hasBias = !bias.IsEmpty;
+            var level = Simd.Current;
             int threads = (long)s.InChannels * planeOut * taps < 1 << 16 ? 1 : TensorKernels.MaxDegreeOfParallelism;
             Parallel.For(0, s.InChannels, new ParallelOptions { MaxDegreeOfParallelism = threads },
                 () => ArrayPool<float>.Shared.Rent(paddedW * paddedH + Vector512<float>.Count),
@@ -115,7 +116,7 @@ internal static unsafe class ConvolutionKernels
                     fixed (float* pad = scratch)
                     {
                         PadPlane(x + (long)c * planeIn, s.Height, s.Width, s.Padding, pad);
-                        DepthwisePlane(s, pad, paddedW, w + c * taps, hasBias ? b[c] : 0f, activation, y + (long)c * planeOut);
+                        DepthwisePlane(s, level, pad, paddedW, w + c * taps, hasBias ? b[c] : 0f, activation, y + (long)c * planeOut);
                     }
                     return scratch;
                 },
@@ -133,7 +134,7 @@ internal static unsafe class ConvolutionKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DepthwisePlane(in Conv2dShape s, float* pad, int pw, float* filter, float bias, FusedActivation activation, float* dst)
+    private static void DepthwisePlane(in Conv2dShape s, SimdLevel level, float* pad, int pw, float* filter, float bias, FusedActivation activation, float* dst)
     {
         int ks = s.KernelSize, ow = s.OutWidth;
         for (int oy = 0; oy < s.OutHeight; oy++)
@@ -142,7 +143,7 @@ internal static unsafe class ConvolutionKernels
             int ox = 0;
             if (s.Stride == 1)
             {
-                if (Simd.Current == SimdLevel.Vector512)
+                if (level == SimdLevel.Vector512)
                 {
                     for (; ox + 16 <= ow; ox += 16)
                     {
@@ -156,7 +157,7 @@ internal static unsafe class ConvolutionKernels
                         Activate(acc, activation).Store(outRow + ox);
                     }
                 }
-                else if (Simd.Current == SimdLevel.Vector256)
+                else if (level == SimdLevel.Vector256)
                 {
                     for (; ox + 8 <= ow; ox += 8)
                     {
