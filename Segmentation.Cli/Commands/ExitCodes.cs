@@ -1,0 +1,10 @@
+namespace Segmentation.Cli.Commands;
+
+/// <summary>Exit codes shared by every command (listed in the README).</summary>
+internal static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int Usage = 2;
+    public const int Cancelled = 130;
+}

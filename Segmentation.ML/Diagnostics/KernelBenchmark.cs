@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Segmentation.ML.Tensors;
+using Segmentation.ML.Tensors.Kernels;
+
+namespace Segmentation.ML.Diagnostics;
+
+/// <summary>What one benchmark run measured; times are medians of repeated runs.</summary>
+public sealed record BenchmarkReport
+{
+    /// <summary>Threads the kernels used.</summary>
+    public required int Threads { get; init; }
+
+    /// <summary>Vector width of the kernels: 512, 256 or 0.</summary>
+    public required int VectorWidthBits { get; init; }
+
+    /// <summary>Measured FMA peak over all threads, GFLOP/s (best of the probe's repeats).</summary>
+    public required double PeakGflops { get; init; }
+
+    /// <summary>Every measurement, in the order taken.</summary>
+    public required IReadOnlyList<BenchmarkRow> Rows { get; init; }
+
+    /// <summary>The row with the given name, or null.</summary>
+    public BenchmarkRow? Find(string name) => Rows.FirstOrDefault(r => r.Name == name);
+}
+
+/// <summary>One measurement: median time over <see cref="Repeats"/> runs and the effective rate.</summary>
+/// <param name="Name">Stable key, e.g. <c>gemm_2048</c> or <c>vgg16_224</c>.</param>
+/// <param name="Description">What was run, for people.</param>
+/// <param name="MedianMilliseconds">Median wall time of one run.</param>
+/// <param name="MinMilliseconds">Fastest run.</param>
+/// <param name="Gflops">Effective GFLOP/s at the median (2 flops per multiply-add).</param>
+/// <param name="PercentOfPeak">Gflops as a percentage of the measured peak.</param>
+/// <param name="Repeats">Timed runs after warm-up.</param>
+public sealed record BenchmarkRow(string Name, string Description, double MedianMilliseconds, double MinMilliseconds, double Gflops, double PercentOfPeak, int Repeats);
+
+/// <summary>Options of <see cref="KernelBenchmark.Run"/>.</summary>
+public sealed record BenchmarkOptions
+{
+    /// <summary>Fewer repeats, for a run under a minute.</summary>
+    public bool Quick { get; init; }
+
+    /// <summary>Seed of the random weights and inputs.</summary>
+    public int Seed { get; init; } = 1;
+}
+
+/// <summary>
+/// Measures this machine's FMA peak and the kernels against it: SGEMM at 2048³ and at VGG16's im2col
+/// shapes, and the VGG16 convolution stack (13 convolutions with ReLU, 4 max-pools, random weights).
+/// </summary>
+public static class KernelBenchmark
+{
+    /// <summary>VGG16's feature configuration: output channels, or 0 for a 2×2 max-pool (the last pool omitted).</summary>
+    private static readonly int[] Vgg16 = [64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512];
+
+    /// <summary>GEMM shapes (M×N×K) of VGG16's 3×3 convolutions as im2col at 224×224.</summary>
+    public static readonly (int M, int N, int K)[] GemmShapes =
+        [(2048, 2048, 2048), (64, 50176, 576), (256, 3136, 2304), (512, 784, 4608), (512, 196, 4608)];
+
+    /// <summary>Runs every measurement, reporting each row as it completes.</summary>
+    /// <exception cref="OperationCanceledException">Cancelled between measurements or runs.</exception>
+    public static BenchmarkReport Run(BenchmarkOptions? options = null, IProgress<BenchmarkRow>? progress = null, CancellationToken cancellation = default)
+    {
+        options ??= new BenchmarkOptions();
+        int repeats = options.Quick ? 3 : 9;
+        double peak = MeasurePeakGflops(options.Quick ? 5 : 15);
+        var rows = new List<BenchmarkRow>();
+        void Add(BenchmarkRow row)
+        {
+            rows.Add(row);
+            progress?.Report(row);
+        }
+
+        var random = new Random(options.Seed);
+        foreach (var (m, n, k) in GemmShapes)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var a = RandomValues(random, m * k, 1f);
+            var b = RandomValues(random, k * n, 1f);
+            var c = new float[m * n];
+            string name = m == n && n == k ? $"gemm_{m}" : $"gemm_{m}x{n}x{k}";
+            Add(Measure(name, $"SGEMM {m}×{n}×{k}", (long)m * n * k, peak, repeats, cancellation, () => Gemm.Multiply(m, n, k, a, b, c)));
+        }
+
+        var stack = CreateVgg16(random);
+        foreach (var (height, width, name) in new[] { (224, 224, "vgg16_224"), (375, 500, "vgg16_375x500") })
+        {
+            var image = RandomValues(random, 3 * height * width, 1f);
+            using var input = PaddedPlanes.FromNchw(image, 3, height, width);
+            Add(Measure(name, $"VGG16 conv stack {width}×{height}", stack.MultiplyAdds(height, width), peak, repeats, cancellation,
+                () => stack.Forward(input, cancellation: cancellation).Dispose()));
+        }
+
+        return new BenchmarkReport
+        {
+            Threads = TensorKernels.MaxDegreeOfParallelism,
+            VectorWidthBits = TensorKernels.VectorWidthBits,
+            PeakGflops = peak,
+            Rows = rows,
+        };
+    }
+
+    internal static ConvStack CreateVgg16(Random random)
+    {
+        var stack = new ConvStack(3);
+        int channels = 3;
+        foreach (int outChannels in Vgg16)
+        {
+            if (outChannels == 0)
+            {
+                stack.AddMaxPool();
+                continue;
+            }
+            float scale = MathF.Sqrt(6f / (channels * 9));
+            stack.AddConvolution(RandomValues(random, outChannels * channels * 9, scale), RandomValues(random, outChannels, 0.1f));
+            channels = outChannels;
+        }
+        return stack;
+    }
+
+    private static BenchmarkRow Measure(string name, string description, long multiplyAdds, double peak, int repeats, CancellationToken cancellation, Action run)
+    {
+        for (int i = 0; i < 2; i++) run();
+        var times = new double[repeats];
+        for (int i = 0; i < repeats; i++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            long start = Stopwatch.GetTimestamp();
+            run();
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        double median = times[repeats / 2];
+        double gflops = 2.0 * multiplyAdds / (median * 1e6);
+        return new BenchmarkRow(name, description, median, times[0], gflops, 100 * gflops / peak, repeats);
+    }
+
+    /// <summary>
+    /// Best-of-<paramref name="repeats"/> rate of independent FMA chains on every kernel thread, at the
+    /// kernels' vector width: the ceiling any kernel here can reach.
+    /// </summary>
+    public static double MeasurePeakGflops(int repeats = 15)
+    {
+        int threads = TensorKernels.MaxDegreeOfParallelism;
+        const long iterations = 4_000_000;
+        double best = 0;
+        for (int r = 0; r < repeats; r++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            var flops = new double[threads];
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t => flops[t] = FmaChains(iterations));
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            best = Math.Max(best, flops.Sum() / seconds / 1e9);
+        }
+        return best;
+    }
+
+    /// <summary>Independent FMA chains (twelve cover latency 4 × two pipes on current x86 cores): returns flops done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static double FmaChains(long iterations)
+    {
+        if (Simd.Current == SimdLevel.Vector512) return FmaChains512(iterations);
+        if (Simd.Current == SimdLevel.Vector256) return FmaChains256(iterations);
+        // The scalar kernels multiply and add separately, so the scalar ceiling is that of mul + add pairs.
+        float x = 1f, y = 1f, z = 1f, w = 1f;
+        for (long i = 0; i < iterations; i++)
+        {
+            x = x * 0.9999999f + 1e-7f;
+            y = y * 0.9999999f + 1e-7f;
+            z = z * 0.9999999f + 1e-7f;
+            w = w * 0.9999999f + 1e-7f;
+        }
+        return x + y + z + w > 0 ? iterations * 4 * 2.0 : 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static double FmaChains512(long iterations)
+    {
+        var m = Vector512.Create(0.9999999f);
+        var a = Vector512.Create(1e-7f);
+        Vector512<float> c0 = a, c1 = a, c2 = a, c3 = a, c4 = a, c5 = a, c6 = a, c7 = a, c8 = a, c9 = a, c10 = a, c11 = a;
+        for (long i = 0; i < iterations; i++)
+        {
+            c0 = Vector512.FusedMultiplyAdd(c0, m, a); c1 = Vector512.FusedMultiplyAdd(c1, m, a);
+            c2 = Vector512.FusedMultiplyAdd(c2, m, a); c3 = Vector512.FusedMultiplyAdd(c3, m, a);
+            c4 = Vector512.FusedMultiplyAdd(c4, m, a); c5 = Vector512.FusedMultiplyAdd(c5, m, a);
+            c6 = Vector512.FusedMultiplyAdd(c6, m, a); c7 = Vector512.FusedMultiplyAdd(c7, m, a);
+            c8 = Vector512.FusedMultiplyAdd(c8, m, a); c9 = Vector512.FusedMultiplyAdd(c9, m, a);
+            c10 = Vector512.FusedMultiplyAdd(c10, m, a); c11 = Vector512.FusedMultiplyAdd(c11, m, a);
+        }
+        var sum = c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11;
+        return sum.ToScalar() > 0 ? iterations * 12 * Vector512<float>.Count * 2.0 : 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static double FmaChains256(long iterations)
+    {
+        var m = Vector256.Create(0.9999999f);
+        var a = Vector256.Create(1e-7f);
+        Vector256<float> c0 = a, c1 = a, c2 = a, c3 = a, c4 = a, c5 = a, c6 = a, c7 = a, c8 = a, c9 = a, c10 = a, c11 = a;
+        for (long i = 0; i < iterations; i++)
+        {
+            c0 = Vector256.FusedMultiplyAdd(c0, m, a); c1 = Vector256.FusedMultiplyAdd(c1, m, a);
+            c2 = Vector256.FusedMultiplyAdd(c2, m, a); c3 = Vector256.FusedMultiplyAdd(c3, m, a);
+            c4 = Vector256.FusedMultiplyAdd(c4, m, a); c5 = Vector256.FusedMultiplyAdd(c5, m, a);
+            c6 = Vector256.FusedMultiplyAdd(c6, m, a); c7 = Vector256.FusedMultiplyAdd(c7, m, a);
+            c8 = Vector256.FusedMultiplyAdd(c8, m, a); c9 = Vector256.FusedMultiplyAdd(c9, m, a);
+            c10 = Vector256.FusedMultiplyAdd(c10, m, a); c11 = Vector256.FusedMultiplyAdd(c11, m, a);
+        }
+        var sum = c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11;
+        return sum.ToScalar() > 0 ? iterations * 12 * Vector256<float>.Count * 2.0 : 0;
+    }
+
+    internal static float[] RandomValues(Random random, int length, float scale)
+    {
+        var values = new float[length];
+        for (int i = 0; i < length; i++) values[i] = (random.NextSingle() * 2f - 1f) * scale;
+        return values;
+    }
+}
