@@ -5,4 +5,6 @@ var root = new RootCommand("segml — semantic segmentation with hypercolumns, o
 {
     BenchCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+int exitCode = await parse.InvokeAsync();
+return parse.Errors.Count > 0 ? ExitCodes.Usage : exitCode;
