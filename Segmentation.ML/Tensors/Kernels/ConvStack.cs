@@ -62,7 +62,7 @@ internal sealed class ConvStack
             else
             {
                 next = new PaddedPlanes(layer.OutChannels, current.Height, current.Width);
-                ConvolutionKernels.Conv3x3(current, layer.Weights, layer.Bias, FusedActivation.Relu, next);
+                ConvolutionKernels.Conv3x3(current, layer.PackedWeights(current.Channels), layer.Bias, FusedActivation.Relu, next);
             }
             onLayer?.Invoke(i, next);
             if (!ReferenceEquals(current, input)) current.Dispose();
@@ -71,5 +71,18 @@ internal sealed class ConvStack
         return current;
     }
 
-    internal sealed record Layer(float[]? Weights, float[]? Bias, int OutChannels);
+    internal sealed record Layer(float[]? Weights, float[]? Bias, int OutChannels)
+    {
+        private PackedMatrixA? packed;
+
+        /// <summary>The filters packed for the current vector width, packed on first use and kept.</summary>
+        public PackedMatrixA PackedWeights(int inChannels)
+        {
+            var level = Simd.Current;
+            var current = packed;
+            if (current is null || current.Level != level)
+                packed = current = PackedMatrixA.Pack(Weights, OutChannels, inChannels * 9, level);
+            return current;
+        }
+    }
 }

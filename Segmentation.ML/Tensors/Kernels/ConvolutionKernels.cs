@@ -10,16 +10,23 @@ internal static unsafe class ConvolutionKernels
     /// <summary>3×3, stride 1, padding 1, padded layout in and out (same height and width).</summary>
     public static void Conv3x3(PaddedPlanes input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, FusedActivation activation, PaddedPlanes output)
     {
-        int k = input.Channels * 9;
+        using var packed = PackedMatrixA.Pack(weights, output.Channels, input.Channels * 9, Simd.Current);
+        Conv3x3(input, packed, bias, activation, output);
+    }
+
+    /// <summary>3×3, stride 1, padding 1, with the filters packed beforehand (see <see cref="PackedMatrixA"/>).</summary>
+    public static void Conv3x3(PaddedPlanes input, PackedMatrixA weights, ReadOnlySpan<float> bias, FusedActivation activation, PaddedPlanes output)
+    {
+        if (weights.Rows != output.Channels || weights.Depth != input.Channels * 9)
+            throw new TensorShapeException($"Packed filters are {weights.Rows} × {weights.Depth}; a 3×3 convolution from {input.Channels} to {output.Channels} channels needs {output.Channels} × {input.Channels * 9}.");
         int columns = input.Height * input.RowStride;
         fixed (float* x = input.Buffer)
         fixed (float* y = output.Buffer)
-        fixed (float* w = weights)
         fixed (float* b = bias)
         {
             var operand = new ShiftedImageB(x, input.PlaneStride, input.RowStride, 3);
-            GemmDriver.Run(output.Channels, columns, k, 1f, w, k, false, operand,
-                y + output.RowStride + 1, output.PlaneStride, accumulate: false, bias.IsEmpty ? null : b, activation);
+            GemmDriver.Run(weights, columns, 1f, operand, y + output.RowStride + 1, output.PlaneStride,
+                accumulate: false, bias.IsEmpty ? null : b, activation);
         }
         output.ZeroBorders();
     }

@@ -37,46 +37,55 @@ internal static unsafe class GemmDriver
     {
         if (m == 0 || n == 0) return;
         var level = Simd.Current;
-        var (mr, nr) = TileShape(level);
         if (k == 0)
         {
             ApplyEmptyProduct(m, n, c, ldc, accumulate, bias, activation);
             return;
         }
+        using var packed = PackedMatrixA.Pack(a, lda, transposeA, m, k, level, ChooseThreads(m, n, k, level));
+        Run(packed, n, alpha, b, c, ldc, accumulate, bias, activation);
+    }
 
+    /// <summary>As <see cref="Run(int, int, int, float, float*, int, bool, GemmOperandB, float*, int, bool, float*, FusedActivation)"/>, with A packed beforehand (weights packed once per layer).</summary>
+    public static void Run(PackedMatrixA a, int n, float alpha, GemmOperandB b, float* c, int ldc, bool accumulate, float* bias, FusedActivation activation)
+    {
+        int m = a.Rows, k = a.Depth;
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            ApplyEmptyProduct(m, n, c, ldc, accumulate, bias, activation);
+            return;
+        }
+        var level = a.Level;
+        var (mr, nr) = TileShape(level);
         int mSlivers = (m + mr - 1) / mr;
         int nSlivers = (n + nr - 1) / nr;
-        long work = (long)m * n * k;
-        int threads = work < ParallelThreshold ? 1 : Math.Min(TensorKernels.MaxDegreeOfParallelism, Math.Max(mSlivers, nSlivers));
+        int threads = ChooseThreads(m, n, k, level);
         bool splitColumns = nSlivers >= mSlivers;
-
-        long packedLength = (long)mSlivers * mr * k;
-        float[] packedA = ArrayPool<float>.Shared.Rent(checked((int)packedLength));
-        try
+        fixed (float* ap = a.Data)
         {
-            fixed (float* ap = packedA)
+            float* packed = ap;
+            ForEachPart(threads, splitColumns ? nSlivers : mSlivers, part =>
             {
-                float* apLocal = ap;
-                ForEachPart(threads, mSlivers, part => PackA(a, lda, transposeA, m, k, mr, part.Start, part.End, apLocal));
-                ForEachPart(threads, splitColumns ? nSlivers : mSlivers, part =>
-                {
-                    int r0 = 0, r1 = m, c0 = 0, c1 = n;
-                    if (splitColumns) { c0 = part.Start * nr; c1 = Math.Min(n, part.End * nr); }
-                    else { r0 = part.Start * mr; r1 = Math.Min(m, part.End * mr); }
-                    RunBlock(level, mr, nr, m, k, alpha, apLocal, b, c, ldc, accumulate, bias, activation, r0, r1, c0, c1);
-                });
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(packedA);
+                int r0 = 0, r1 = m, c0 = 0, c1 = n;
+                if (splitColumns) { c0 = part.Start * nr; c1 = Math.Min(n, part.End * nr); }
+                else { r0 = part.Start * mr; r1 = Math.Min(m, part.End * mr); }
+                RunBlock(level, mr, nr, m, k, alpha, packed, b, c, ldc, accumulate, bias, activation, r0, r1, c0, c1);
+            });
         }
     }
 
-    private readonly record struct Part(int Start, int End);
+    private static int ChooseThreads(int m, int n, int k, SimdLevel level)
+    {
+        var (mr, nr) = TileShape(level);
+        long work = (long)m * n * k;
+        return work < ParallelThreshold ? 1 : Math.Min(TensorKernels.MaxDegreeOfParallelism, Math.Max((m + mr - 1) / mr, (n + nr - 1) / nr));
+    }
+
+    internal readonly record struct Part(int Start, int End);
 
     /// <summary>Splits [0, count) into <paramref name="threads"/> contiguous parts and runs them in parallel.</summary>
-    private static void ForEachPart(int threads, int count, Action<Part> body)
+    internal static void ForEachPart(int threads, int count, Action<Part> body)
     {
         threads = Math.Min(threads, count);
         if (threads <= 1)
@@ -86,37 +95,6 @@ internal static unsafe class GemmDriver
         }
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
             body(new Part((int)((long)count * t / threads), (int)((long)count * (t + 1) / threads))));
-    }
-
-    /// <summary>Packs slivers [s0, s1) of A: sliver s holds, for each k, rows s·MR … s·MR+MR−1 (zero beyond m).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackA(float* a, int lda, bool transposed, int m, int k, int mr, int s0, int s1, float* packed)
-    {
-        for (int s = s0; s < s1; s++)
-        {
-            float* dst = packed + (long)s * mr * k;
-            int row0 = s * mr;
-            int rows = Math.Min(mr, m - row0);
-            if (transposed)
-            {
-                for (int kk = 0; kk < k; kk++, dst += mr)
-                {
-                    float* src = a + (long)kk * lda + row0;
-                    for (int i = 0; i < rows; i++) dst[i] = src[i];
-                    for (int i = rows; i < mr; i++) dst[i] = 0f;
-                }
-            }
-            else
-            {
-                for (int i = 0; i < rows; i++)
-                {
-                    float* src = a + (long)(row0 + i) * lda;
-                    for (int kk = 0; kk < k; kk++) dst[kk * mr + i] = src[kk];
-                }
-                for (int i = rows; i < mr; i++)
-                    for (int kk = 0; kk < k; kk++) dst[kk * mr + i] = 0f;
-            }
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
