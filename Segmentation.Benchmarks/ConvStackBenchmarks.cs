@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Segmentation.ML.Diagnostics;
+using Segmentation.ML.Models;
 using Segmentation.ML.Tensors.Kernels;
 
 namespace Segmentation.Benchmarks;
@@ -7,7 +8,7 @@ namespace Segmentation.Benchmarks;
 /// <summary>The VGG16 convolution stack (13 convolutions with ReLU, 4 max-pools, random weights).</summary>
 public class ConvStackBenchmarks
 {
-    private ConvStack stack = null!;
+    private Vgg vgg16 = null!;
     private PaddedPlanes input = null!;
 
     [Params("224x224", "500x375")]
@@ -17,7 +18,7 @@ public class ConvStackBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        stack = KernelBenchmark.CreateVgg16(random);
+        vgg16 = Vgg.CreateRandom("vgg16", random);
         var parts = Size.Split('x').Select(int.Parse).ToArray();
         int width = parts[0], height = parts[1];
         input = PaddedPlanes.FromNchw(KernelBenchmark.RandomValues(random, 3 * height * width, 1f), 3, height, width);
@@ -27,5 +28,5 @@ public class ConvStackBenchmarks
     public void Cleanup() => input.Dispose();
 
     [Benchmark]
-    public void Vgg16Forward() => stack.Forward(input).Dispose();
+    public void Vgg16Forward() => vgg16.Stack.Forward(input).Dispose();
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Segmentation.ML.Models;
 using Segmentation.ML.Tensors;
 using Segmentation.ML.Tensors.Kernels;
 
@@ -47,13 +48,11 @@ public sealed record BenchmarkOptions
 
 /// <summary>
 /// Measures this machine's FMA peak and the kernels against it: SGEMM at 2048³ and at VGG16's im2col
-/// shapes, and the VGG16 convolution stack (13 convolutions with ReLU, 4 max-pools, random weights).
+/// shapes, the VGG16 convolution stack (13 convolutions with ReLU, 4 max-pools, random weights), and
+/// every backbone's forward pass to its default taps (random weights, torchvision's shapes).
 /// </summary>
 public static class KernelBenchmark
 {
-    /// <summary>VGG16's feature configuration: output channels, or 0 for a 2×2 max-pool (the last pool omitted).</summary>
-    private static readonly int[] Vgg16 = [64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512];
-
     /// <summary>GEMM shapes (M×N×K) of VGG16's 3×3 convolutions as im2col at 224×224.</summary>
     public static readonly (int M, int N, int K)[] GemmShapes =
         [(2048, 2048, 2048), (64, 50176, 576), (256, 3136, 2304), (512, 784, 4608), (512, 196, 4608)];
@@ -83,13 +82,27 @@ public static class KernelBenchmark
             Add(Measure(name, $"SGEMM {m}×{n}×{k}", (long)m * n * k, peak, repeats, cancellation, () => Gemm.Multiply(m, n, k, a, b, c)));
         }
 
-        var stack = CreateVgg16(random);
-        foreach (var (height, width, name) in new[] { (224, 224, "vgg16_224"), (375, 500, "vgg16_375x500") })
+        var vgg16 = Vgg.CreateRandom("vgg16", random);
+        foreach (var (height, width, suffix) in new[] { (224, 224, "224"), (375, 500, "375x500") })
         {
             var image = RandomValues(random, 3 * height * width, 1f);
             using var input = PaddedPlanes.FromNchw(image, 3, height, width);
-            Add(Measure(name, $"VGG16 conv stack {width}×{height}", stack.MultiplyAdds(height, width), peak, repeats, cancellation,
-                () => stack.Forward(input, cancellation: cancellation).Dispose()));
+            Add(Measure($"vgg16_{suffix}", $"VGG16 conv stack {width}×{height}", vgg16.Stack.MultiplyAdds(height, width), peak, repeats, cancellation,
+                () => vgg16.Stack.Forward(input, cancellation: cancellation).Dispose()));
+        }
+
+        Backbone[] backbones = [vgg16, Vgg.CreateRandom("vgg11", random), MobileNetV2.CreateRandom(random)];
+        foreach (var backbone in backbones)
+        {
+            var sizes = backbone is MobileNetV2 ? [(224, 224), (375, 500), (360, 480)] : new[] { (224, 224), (375, 500) };
+            foreach (var (height, width) in sizes)
+            {
+                var image = RandomValues(random, 3 * height * width, 1f);
+                string size = height == width ? $"{height}" : $"{height}x{width}";
+                string name = backbone is MobileNetV2 ? $"mobilenet_v2_{size}" : $"backbone_{backbone.Architecture}_{size}";
+                Add(Measure(name, $"{backbone.Architecture} to default taps {width}×{height}", backbone.MultiplyAdds(height, width), peak, repeats, cancellation,
+                    () => backbone.Forward(image, height, width, cancellation: cancellation).Dispose()));
+            }
         }
 
         return new BenchmarkReport
@@ -99,24 +112,6 @@ public static class KernelBenchmark
             PeakGflops = peak,
             Rows = rows,
         };
-    }
-
-    internal static ConvStack CreateVgg16(Random random)
-    {
-        var stack = new ConvStack(3);
-        int channels = 3;
-        foreach (int outChannels in Vgg16)
-        {
-            if (outChannels == 0)
-            {
-                stack.AddMaxPool();
-                continue;
-            }
-            float scale = MathF.Sqrt(6f / (channels * 9));
-            stack.AddConvolution(RandomValues(random, outChannels * channels * 9, scale), RandomValues(random, outChannels, 0.1f));
-            channels = outChannels;
-        }
-        return stack;
     }
 
     private static BenchmarkRow Measure(string name, string description, long multiplyAdds, double peak, int repeats, CancellationToken cancellation, Action run)

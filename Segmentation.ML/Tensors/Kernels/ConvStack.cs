@@ -45,11 +45,15 @@ internal sealed class ConvStack
         return total;
     }
 
-    /// <summary>Runs the stack; <paramref name="onLayer"/> sees every layer's padded output before it is released.</summary>
-    public PaddedPlanes Forward(PaddedPlanes input, Action<int, PaddedPlanes>? onLayer = null, CancellationToken cancellation = default)
+    /// <summary>Runs the whole stack; <paramref name="onLayer"/> sees every layer's padded output before it is released.</summary>
+    public PaddedPlanes Forward(PaddedPlanes input, Action<int, PaddedPlanes>? onLayer = null, CancellationToken cancellation = default) =>
+        Forward(input, layers.Count, onLayer, cancellation);
+
+    /// <summary>Runs the first <paramref name="layerCount"/> layers.</summary>
+    public PaddedPlanes Forward(PaddedPlanes input, int layerCount, Action<int, PaddedPlanes>? onLayer, CancellationToken cancellation)
     {
         var current = input;
-        for (int i = 0; i < layers.Count; i++)
+        for (int i = 0; i < layerCount; i++)
         {
             cancellation.ThrowIfCancellationRequested();
             var layer = layers[i];

@@ -43,8 +43,17 @@ internal static unsafe class ConvolutionKernels
             return;
         }
 
+        using var packed = PackedMatrixA.Pack(weights, shape.OutChannels, shape.InChannels * shape.KernelSize * shape.KernelSize, Simd.Current);
+        Conv2d(shape, image, packed, bias, activation, output);
+    }
+
+    /// <summary>Any dense convolution of one image other than 3×3 stride 1, with the filters packed beforehand.</summary>
+    public static void Conv2d(in Conv2dShape shape, ReadOnlySpan<float> image, PackedMatrixA weights, ReadOnlySpan<float> bias, FusedActivation activation, Span<float> output)
+    {
         int k = shape.InChannels * shape.KernelSize * shape.KernelSize;
         int n = shape.OutHeight * shape.OutWidth;
+        if (weights.Rows != shape.OutChannels || weights.Depth != k)
+            throw new TensorShapeException($"Packed filters are {weights.Rows} × {weights.Depth}; {shape} needs {shape.OutChannels} × {k}.");
         float[]? columns = null;
         try
         {
@@ -57,11 +66,9 @@ internal static unsafe class ConvolutionKernels
             }
             fixed (float* x = matrix)
             fixed (float* y = output)
-            fixed (float* w = weights)
             fixed (float* b = bias)
             {
-                GemmDriver.Run(shape.OutChannels, n, k, 1f, w, k, false, new PackedMatrixB(x, n, false),
-                    y, n, accumulate: false, bias.IsEmpty ? null : b, activation);
+                GemmDriver.Run(weights, n, 1f, new PackedMatrixB(x, n, false), y, n, accumulate: false, bias.IsEmpty ? null : b, activation);
             }
         }
         finally

@@ -1,0 +1,145 @@
+using Segmentation.ML.Tensors;
+using Segmentation.ML.Tensors.Kernels;
+
+namespace Segmentation.ML.Models;
+
+/// <summary>
+/// VGG's convolutional part in torchvision's <c>features.N</c> layout (VGG11, VGG13, VGG16, VGG19; no
+/// BatchNorm variants): 3×3 convolutions with ReLU, 2×2 max-pools between blocks. Taps are the ReLU
+/// outputs (<c>features.{conv index + 1}</c>); by default the five before each max-pool
+/// (VGG16: 64 + 128 + 256 + 512 + 512 = 1472 channels).
+/// </summary>
+public sealed class Vgg : Backbone
+{
+    /// <summary>torchvision's configurations: output channels, 0 for a max-pool.</summary>
+    internal static readonly IReadOnlyDictionary<string, int[]> Configurations = new Dictionary<string, int[]>
+    {
+        ["vgg11"] = [64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0],
+        ["vgg16"] = [64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0],
+    };
+
+    private readonly ConvStack stack;
+    private readonly string?[] layerTaps;
+    private readonly List<BackboneTap> taps = [];
+    private readonly List<string> defaultTaps = [];
+
+    private Vgg(string architecture, ConvStack stack, string?[] layerTaps, IEnumerable<BackboneTap> taps, IEnumerable<string> defaults)
+    {
+        Architecture = architecture;
+        this.stack = stack;
+        this.layerTaps = layerTaps;
+        this.taps.AddRange(taps);
+        defaultTaps.AddRange(defaults);
+    }
+
+    /// <inheritdoc />
+    public override string Architecture { get; }
+
+    /// <inheritdoc />
+    public override IReadOnlyList<BackboneTap> AvailableTaps => taps;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> DefaultTaps => defaultTaps;
+
+    /// <inheritdoc />
+    public override long MultiplyAdds(int height, int width) => stack.MultiplyAdds(height, width);
+
+    /// <summary>The convolution stack to the last default tap (13 convolutions and 4 pools for VGG16).</summary>
+    internal ConvStack Stack => stack;
+
+    /// <summary>Builds VGG from torchvision's <c>features.N.weight/bias</c> keys; <c>classifier.*</c> keys are ignored.</summary>
+    /// <exception cref="ModelLoadException">A key is missing, a shape does not chain, or the checkpoint is a BatchNorm variant.</exception>
+    public static new Vgg FromParameters(IReadOnlyDictionary<string, ParameterTensor> parameters)
+    {
+        if (parameters.ContainsKey("features.1.running_mean"))
+            throw new ModelLoadException("The checkpoint is a VGG with BatchNorm (vgg*_bn); only the plain torchvision VGGs are supported.");
+        var convIndices = parameters.Keys
+            .Select(k => k.Split('.'))
+            .Where(p => p.Length == 3 && p[0] == "features" && p[2] == "weight" && int.TryParse(p[1], out _))
+            .Select(p => int.Parse(p[1]))
+            .Order()
+            .ToList();
+        if (convIndices.Count == 0 || convIndices[0] != 0)
+            throw new ModelLoadException("A VGG checkpoint needs 'features.0.weight' and the following 'features.N.weight' convolutions.");
+        string architecture = $"vgg{convIndices.Count + 3}";
+        var reader = new ParameterReader(parameters, architecture);
+        var stack = new ConvStack(3);
+        var layerTaps = new List<string?>();
+        var taps = new List<BackboneTap>();
+        var defaults = new List<string>();
+        int channels = 3, stride = 1;
+        for (int i = 0; i < convIndices.Count; i++)
+        {
+            int index = convIndices[i];
+            var weight = reader.GetWithRank($"features.{index}.weight", 4);
+            int outChannels = weight.Shape[0];
+            reader.Get($"features.{index}.weight", outChannels, channels, 3, 3);
+            var bias = reader.Get($"features.{index}.bias", outChannels);
+            stack.AddConvolution(weight.Values, bias.Values);
+            string tap = $"features.{index + 1}";
+            layerTaps.Add(tap);
+            taps.Add(new BackboneTap(tap, outChannels, stride));
+            channels = outChannels;
+
+            int gap = i + 1 < convIndices.Count ? convIndices[i + 1] - index : 3;
+            if (gap == 3)
+            {
+                defaults.Add(tap);
+                if (i + 1 < convIndices.Count)
+                {
+                    stack.AddMaxPool();
+                    layerTaps.Add(null);
+                    stride *= 2;
+                }
+            }
+            else if (gap != 2)
+            {
+                throw new ModelLoadException($"After 'features.{index}' the next convolution is 'features.{convIndices[i + 1]}'; torchvision's VGG places it 2 (same block) or 3 (after a max-pool) further.");
+            }
+        }
+        return new Vgg(architecture, stack, layerTaps.ToArray(), taps, defaults);
+    }
+
+    /// <summary>A VGG with torchvision's shapes and random weights (He initialisation), for benchmarks and tests.</summary>
+    internal static Vgg CreateRandom(string architecture, Random random)
+    {
+        var parameters = new Dictionary<string, ParameterTensor>();
+        int index = 0, channels = 3;
+        foreach (int outChannels in Configurations[architecture])
+        {
+            if (outChannels == 0)
+            {
+                index += 1;
+                continue;
+            }
+            float scale = MathF.Sqrt(6f / (channels * 9));
+            parameters[$"features.{index}.weight"] = new ParameterTensor([outChannels, channels, 3, 3], RandomValues(random, outChannels * channels * 9, scale));
+            parameters[$"features.{index}.bias"] = new ParameterTensor([outChannels], RandomValues(random, outChannels, 0.1f));
+            channels = outChannels;
+            index += 2;
+        }
+        return FromParameters(parameters);
+    }
+
+    internal static float[] RandomValues(Random random, int length, float scale)
+    {
+        var values = new float[length];
+        for (int i = 0; i < length; i++) values[i] = (random.NextSingle() * 2f - 1f) * scale;
+        return values;
+    }
+
+    private protected override void Run(ReadOnlySpan<float> image, int height, int width, HashSet<string> wanted, BackboneFeatures features, CancellationToken cancellation)
+    {
+        int lastLayer = Array.FindLastIndex(layerTaps, t => t is not null && wanted.Contains(t));
+        using var input = PaddedPlanes.FromNchw(image, 3, height, width);
+        stack.Forward(input, lastLayer + 1, (layer, output) =>
+        {
+            if (layerTaps[layer] is string name && wanted.Contains(name))
+            {
+                var map = Tensor.Uninitialized([output.Channels, output.Height, output.Width]);
+                output.CopyTo(map.Span);
+                features.Add(Tap(name), map);
+            }
+        }, cancellation).Dispose();
+    }
+}
