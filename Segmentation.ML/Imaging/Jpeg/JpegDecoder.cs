@@ -384,7 +384,7 @@ internal sealed class JpegDecoder
         }
 
         _progressive = _frameMarker == 0xC2;
-        _components = new JpegComponent[count];
+        var components = new JpegComponent[count];
         for (int i = 0; i < count; i++)
         {
             ReadOnlySpan<byte> c = payload.Slice(6 + 3 * i, 3);
@@ -396,14 +396,16 @@ internal sealed class JpegDecoder
 
             for (int j = 0; j < i; j++)
             {
-                if (_components[j].Id == c[0])
+                if (components[j].Id == c[0])
                 {
                     ImageThrow.InvalidContent($"the frame header declares component {c[0]} twice");
                 }
             }
 
-            _components[i] = new JpegComponent(c[0], Math.Max(1, h), Math.Max(1, v), tq);
+            components[i] = new JpegComponent(c[0], Math.Max(1, h), Math.Max(1, v), tq);
         }
+
+        _components = components;
 
         _hMax = 1;
         _vMax = 1;

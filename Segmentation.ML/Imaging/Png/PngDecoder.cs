@@ -287,8 +287,10 @@ internal static class PngDecoder
                 filled += read;
             }
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
+            // zlib reports damage as InvalidDataException or, for some streams, ZLibException (an IOException);
+            // the source is memory, so no IOException here is a real I/O failure.
             throw new InvalidImageContentException($"the compressed image data is corrupt after {filled} of {destination.Length} bytes ({e.Message})", null, e);
         }
 
