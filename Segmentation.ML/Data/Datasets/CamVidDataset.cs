@@ -65,7 +65,7 @@ public sealed class CamVidDataset : SegmentationDataset
     /// <summary>Keeps the last folder and the file name of a listed path and resolves them under the root.</summary>
     private static string Relocate(string root, string listed)
     {
-        string[] parts = listed.Split('/', '\\', StringSplitOptions.RemoveEmptyEntries);
+        string[] parts = listed.Split(['/', '\\'], StringSplitOptions.RemoveEmptyEntries);
         return parts.Length >= 2 ? Path.Combine(root, parts[^2], parts[^1]) : Path.Combine(root, parts[^1]);
     }
 }
