@@ -19,11 +19,7 @@ internal static class PngFilters
             case None:
                 break;
             case Sub:
-                for (int i = bpp; i < row.Length; i++)
-                {
-                    row[i] += row[i - bpp];
-                }
-
+                UnfilterSub(row, bpp);
                 break;
             case Up:
                 TensorPrimitives.Add(row, prior[..row.Length], row);
@@ -89,6 +85,38 @@ internal static class PngFilters
         return pb <= pc ? b : c;
     }
 
+    /// <summary>Paeth for 3- and 4-byte pixels with the left and upper-left pixels held in registers and a branch-free predictor.</summary>
+    private static void UnfilterPaethRgb(Span<byte> row, ReadOnlySpan<byte> prior, int bpp)
+    {
+        int a0 = 0, a1 = 0, a2 = 0, a3 = 0, c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+        for (int i = 0; i < row.Length; i += bpp)
+        {
+            int b0 = prior[i], b1 = prior[i + 1], b2 = prior[i + 2];
+            a0 = (byte)(row[i] + Predict(a0, b0, c0));
+            a1 = (byte)(row[i + 1] + Predict(a1, b1, c1));
+            a2 = (byte)(row[i + 2] + Predict(a2, b2, c2));
+            row[i] = (byte)a0;
+            row[i + 1] = (byte)a1;
+            row[i + 2] = (byte)a2;
+            (c0, c1, c2) = (b0, b1, b2);
+            if (bpp == 4)
+            {
+                int b3 = prior[i + 3];
+                a3 = (byte)(row[i + 3] + Predict(a3, b3, c3));
+                row[i + 3] = (byte)a3;
+                c3 = b3;
+            }
+        }
+
+        static int Predict(int a, int b, int c)
+        {
+            int pa = Math.Abs(b - c), pb = Math.Abs(a - c), pc = Math.Abs(a + b - c - c);
+            int chooseA = ((pa - pb - 1) & (pa - pc - 1)) >> 31;   // all ones when pa <= pb and pa <= pc
+            int chooseB = ~chooseA & ((pb - pc - 1) >> 31);         // all ones when not A and pb <= pc
+            return (a & chooseA) | (b & chooseB) | (c & ~(chooseA | chooseB));
+        }
+    }
+
     private static void UnfilterAverage(Span<byte> row, ReadOnlySpan<byte> prior, int bpp)
     {
         int n = Math.Min(bpp, row.Length);
@@ -103,8 +131,46 @@ internal static class PngFilters
         }
     }
 
+    private static void UnfilterSub(Span<byte> row, int bpp)
+    {
+        if (bpp == 3 || bpp == 4)
+        {
+            // Keep the left pixel in registers: reading it back from memory makes every byte wait on the previous store.
+            int a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+            int i = 0;
+            for (; i + bpp <= row.Length; i += bpp)
+            {
+                row[i] = (byte)(a0 += row[i]);
+                row[i + 1] = (byte)(a1 += row[i + 1]);
+                row[i + 2] = (byte)(a2 += row[i + 2]);
+                if (bpp == 4)
+                {
+                    row[i + 3] = (byte)(a3 += row[i + 3]);
+                }
+            }
+
+            for (i = Math.Max(i, bpp); i < row.Length; i++)
+            {
+                row[i] += row[i - bpp];
+            }
+
+            return;
+        }
+
+        for (int i = bpp; i < row.Length; i++)
+        {
+            row[i] += row[i - bpp];
+        }
+    }
+
     private static void UnfilterPaeth(Span<byte> row, ReadOnlySpan<byte> prior, int bpp)
     {
+        if ((bpp == 3 || bpp == 4) && row.Length % bpp == 0)
+        {
+            UnfilterPaethRgb(row, prior[..row.Length], bpp);
+            return;
+        }
+
         int n = Math.Min(bpp, row.Length);
         for (int i = 0; i < n; i++)
         {
