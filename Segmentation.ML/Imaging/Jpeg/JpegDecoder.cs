@@ -634,6 +634,8 @@ internal sealed class JpegDecoder
 
                 DecodeBlock(ref reader, c, bx, by, p, block);
             }
+
+            StopIfReadPastEnd(ref reader);
         }
     }
 
@@ -667,6 +669,20 @@ internal sealed class JpegDecoder
                     }
                 }
             }
+
+            StopIfReadPastEnd(ref reader);
+        }
+    }
+
+    /// <summary>
+    /// Valid data never runs out before a row of blocks is complete, so stop at the first row that did
+    /// rather than decoding the rest of a truncated (or maliciously small) file from padding bits.
+    /// </summary>
+    private static void StopIfReadPastEnd(ref JpegBitReader reader)
+    {
+        if (reader.ReadPastEnd)
+        {
+            ImageThrow.InvalidContent("the entropy-coded data of a scan ends early (truncated or corrupt file)");
         }
     }
 
