@@ -1,0 +1,72 @@
+using Segmentation.ML.Data;
+
+namespace Segmentation.ML.Tests.Data;
+
+public sealed class DatasetStatisticsTests
+{
+    [Fact]
+    public void Counts_pixels_and_images_per_class_from_masks_alone()
+    {
+        using var d = new TempDataset();
+        d.WriteText("classes.json", """{ "classes": ["bg", "cat", "dog"], "ignore": 255 }""");
+        d.WriteText("images/a.png", "images are never read");
+        d.WriteText("images/b.png", "images are never read");
+        d.WriteMask("masks/a.png", 4, 2, [0, 0, 1, 255]);   // bg 4, cat 2, ignore 2
+        d.WriteMask("masks/b.png", 3, 3, [0, 2, 2]);        // bg 3, dog 6
+        var progress = new List<int>();
+
+        DatasetStatistics stats = DatasetStatistics.Compute(FolderDataset.Open(d.Root),
+            new DatasetStatisticsOptions { MaxDegreeOfParallelism = 1, Progress = new SynchronousProgress(progress) });
+
+        Assert.Equal(2, stats.ImageCount);
+        Assert.Equal(17, stats.TotalPixels);
+        Assert.Equal(2, stats.IgnoredPixels);
+        Assert.Equal([7, 2, 6], stats.PixelCounts);
+        Assert.Equal([2, 1, 1], stats.ImagesPerClass);
+        Assert.Equal(7 / 17.0, stats.GetPixelShare(0), 12);
+        Assert.Equal(7 / 15.0, stats.GetPixelShare(0, excludeIgnored: true), 12);
+        Assert.Equal(2 / 17.0, stats.IgnoredShare, 12);
+        Assert.Equal([1, 2], progress);
+    }
+
+    [Fact]
+    public void Invalid_masks_throw_the_dataset_error_or_are_skipped_and_listed()
+    {
+        using var d = new TempDataset();
+        d.WriteText("classes.json", """{ "classes": ["bg", "fg"] }""");
+        for (int i = 0; i < 20; i++)
+        {
+            d.WriteText($"images/{i:D2}.png", "");
+            if (i % 7 != 3)
+            {
+                d.WriteMask($"masks/{i:D2}.png", 5, 5, [0, 1]);
+            }
+        }
+
+        var e = Assert.Throws<DatasetException>(() => DatasetStatistics.Compute(FolderDataset.Open(d.Root)));
+        Assert.Equal(DatasetProblem.MissingFile, e.Problem);
+
+        DatasetStatistics stats = DatasetStatistics.Compute(FolderDataset.Open(d.Root, options: new DatasetReadOptions { SkipInvalidSamples = true }));
+        Assert.Equal(17, stats.ImageCount);
+        Assert.Equal(["03", "10", "17"], stats.SkippedSamples.Select(s => s.Sample.Id));
+        Assert.Equal(17 * 25, stats.TotalPixels);
+    }
+
+    [Fact]
+    public void Cancellation_stops_the_computation()
+    {
+        using var d = new TempDataset();
+        d.WriteText("classes.json", """{ "classes": ["bg"] }""");
+        d.WriteText("images/a.png", "");
+        d.WriteMask("masks/a.png", 2, 2, [0]);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => DatasetStatistics.Compute(FolderDataset.Open(d.Root), cancellationToken: cancelled.Token));
+    }
+
+    private sealed class SynchronousProgress(List<int> values) : IProgress<int>
+    {
+        public void Report(int value) => values.Add(value);
+    }
+}
