@@ -3,6 +3,7 @@ using Xunit.Abstractions;
 
 namespace Segmentation.ML.Tests.Imaging;
 
+[Trait("Category", "Kernels")]
 public sealed class JpegDecoderTests(ITestOutputHelper output)
 {
     public static TheoryData<string> JpegFixtures => ImageFixtures.Names("jpeg");

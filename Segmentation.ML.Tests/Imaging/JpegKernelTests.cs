@@ -4,6 +4,7 @@ using Segmentation.ML.Imaging.Jpeg;
 namespace Segmentation.ML.Tests.Imaging;
 
 /// <summary>The vectorised JPEG kernels against their scalar reference twins, on random and extreme inputs.</summary>
+[Trait("Category", "Kernels")]
 public sealed class JpegKernelTests
 {
     [Fact]

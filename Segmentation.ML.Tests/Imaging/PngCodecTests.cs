@@ -4,6 +4,7 @@ using Segmentation.ML.Imaging.Png;
 
 namespace Segmentation.ML.Tests.Imaging;
 
+[Trait("Category", "Kernels")]
 public sealed class PngCodecTests
 {
     public static TheoryData<string> PngFixtures => ImageFixtures.Names("png");

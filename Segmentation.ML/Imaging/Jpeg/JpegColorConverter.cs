@@ -29,7 +29,7 @@ internal static class JpegColorConverter
         }
     }
 
-    public static bool IsVectorized { get; } = Avx2.IsSupported && !KernelSelection.ForceReference;
+    public static bool IsVectorized => Avx2.IsSupported && !Segmentation.ML.Tensors.TensorKernels.UseReference;
 
     public static void YCbCrToRgb(ReadOnlySpan<byte> y, ReadOnlySpan<byte> cb, ReadOnlySpan<byte> cr, Span<byte> rgb, int width)
     {

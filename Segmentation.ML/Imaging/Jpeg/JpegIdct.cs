@@ -24,7 +24,7 @@ internal static class JpegIdct
     private static readonly byte[] RangeLimit = BuildRangeLimit();
 
     /// <summary>The AVX2 kernel is used when the CPU has it, unless the reference is forced.</summary>
-    public static bool IsVectorized { get; } = Avx2.IsSupported && !KernelSelection.ForceReference;
+    public static bool IsVectorized => Avx2.IsSupported && !Segmentation.ML.Tensors.TensorKernels.UseReference;
 
     /// <summary>Dequantizes and transforms one block, writing 8 rows of 8 samples at <paramref name="offset"/> with <paramref name="stride"/>.</summary>
     /// <param name="coefficients">64 coefficients in natural (row-major) order.</param>

@@ -56,7 +56,7 @@ internal sealed class JpegUpsampler
     }
 
     /// <summary>Whether the vector kernels are used by default (SSSE3 present and the reference not forced).</summary>
-    public static bool IsVectorized { get; } = Ssse3.IsSupported && !KernelSelection.ForceReference;
+    public static bool IsVectorized => Ssse3.IsSupported && !Segmentation.ML.Tensors.TensorKernels.UseReference;
 
     /// <summary>
     /// Produces output row <paramref name="y"/>: either a slice of <paramref name="plane"/> (full size)
