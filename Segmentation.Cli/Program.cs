@@ -4,6 +4,8 @@ using Segmentation.Cli.Commands;
 var root = new RootCommand("segml — semantic segmentation with hypercolumns, on the CPU.")
 {
     BenchCommand.Create(),
+    new Command("data", "Dataset statistics and downloads.") { DataStatsCommand.Create() },
+    ImageCommands.Create(),
 };
 var parse = root.Parse(args);
 int exitCode = await parse.InvokeAsync();

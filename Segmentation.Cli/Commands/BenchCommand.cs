@@ -13,9 +13,9 @@ internal static class BenchCommand
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "Fewer repeats: the whole run takes well under a minute." };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object (peak_gflops, gemm_2048_gflops, vgg16_224_ms, vgg16_375x500_ms, mobilenet_v2_224_ms, rows) instead of a table." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (peak_gflops, gemm_2048_gflops, vgg16_224_ms, vgg16_375x500_ms, mobilenet_v2_224_ms, jpeg_500x375_ms, png_480x360_ms, rows, decode) instead of tables." };
         var threads = new Option<int?>("--threads") { Description = "Threads for the kernels (default: all cores)." };
-        var command = new Command("bench", "Measure the FMA peak, SGEMM at 2048³ and VGG16's shapes, and the VGG16 convolution stack at 224×224 and 500×375. Times are medians of repeated runs.")
+        var command = new Command("bench", "Measure the FMA peak, SGEMM at 2048³ and VGG16's shapes, the VGG16 convolution stack at 224×224 and 500×375, every backbone's forward pass, and JPEG/PNG decoding. Times are medians of repeated runs.")
         {
             quick, json, threads,
         };
@@ -68,7 +68,18 @@ internal static class BenchCommand
             ["vgg16_224_ms"] = Round(report.Find("vgg16_224")?.MedianMilliseconds, 3),
             ["vgg16_375x500_ms"] = Round(report.Find("vgg16_375x500")?.MedianMilliseconds, 3),
             ["mobilenet_v2_224_ms"] = Round(report.Find("mobilenet_v2_224")?.MedianMilliseconds, 3),
+            ["jpeg_500x375_ms"] = Round(report.DecodeRows.FirstOrDefault(r => r.Name == "jpeg_500x375")?.MillisecondsPerImage, 3),
+            ["png_480x360_ms"] = Round(report.DecodeRows.FirstOrDefault(r => r.Name == "png_480x360")?.MillisecondsPerImage, 3),
             ["rows"] = rows,
+            ["decode"] = new JsonArray(report.DecodeRows.Select(r => (JsonNode)new JsonObject
+            {
+                ["name"] = r.Name,
+                ["description"] = r.Description,
+                ["ms_per_image"] = Math.Round(r.MillisecondsPerImage, 3),
+                ["images_per_s"] = Math.Round(r.ImagesPerSecond, 1),
+                ["encoded_mb_per_s"] = Math.Round(r.EncodedMegabytesPerSecond, 1),
+                ["decoded_mb_per_s"] = Math.Round(r.DecodedMegabytesPerSecond, 1),
+            }).ToArray()),
         };
         Console.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return ExitCodes.Success;
@@ -91,6 +102,16 @@ internal static class BenchCommand
         });
         AnsiConsole.MarkupLine($"FMA peak [bold]{report!.PeakGflops:F1} GFLOP/s[/] on {report.Threads} threads, {(report.VectorWidthBits == 0 ? "scalar" : report.VectorWidthBits + "-bit vectors")}.");
         AnsiConsole.Write(table);
+        var decode = new Table().Border(TableBorder.Rounded)
+            .AddColumn("Decode")
+            .AddColumn(new TableColumn("ms / image").RightAligned())
+            .AddColumn(new TableColumn("images/s").RightAligned())
+            .AddColumn(new TableColumn("MB/s in").RightAligned())
+            .AddColumn(new TableColumn("MB/s out").RightAligned());
+        foreach (var row in report.DecodeRows)
+            decode.AddRow(row.Description, row.MillisecondsPerImage.ToString("F2"), row.ImagesPerSecond.ToString("F0"),
+                row.EncodedMegabytesPerSecond.ToString("F0"), row.DecodedMegabytesPerSecond.ToString("F0"));
+        AnsiConsole.Write(decode);
         return ExitCodes.Success;
     }
 

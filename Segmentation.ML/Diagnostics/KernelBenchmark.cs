@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Segmentation.ML.Imaging;
 using Segmentation.ML.Models;
 using Segmentation.ML.Tensors;
 using Segmentation.ML.Tensors.Kernels;
@@ -22,9 +23,21 @@ public sealed record BenchmarkReport
     /// <summary>Every measurement, in the order taken.</summary>
     public required IReadOnlyList<BenchmarkRow> Rows { get; init; }
 
+    /// <summary>Image decoding on one thread: a 500×375 baseline JPEG and a 480×360 RGB PNG.</summary>
+    public required IReadOnlyList<DecodeBenchmarkRow> DecodeRows { get; init; }
+
     /// <summary>The row with the given name, or null.</summary>
     public BenchmarkRow? Find(string name) => Rows.FirstOrDefault(r => r.Name == name);
 }
+
+/// <summary>One decode measurement on a single thread.</summary>
+/// <param name="Name">Stable key, e.g. <c>jpeg_500x375</c>.</param>
+/// <param name="Description">What was decoded.</param>
+/// <param name="MillisecondsPerImage">Mean wall time of one decode.</param>
+/// <param name="ImagesPerSecond">Decodes per second.</param>
+/// <param name="EncodedMegabytesPerSecond">Compressed input consumed, MB/s.</param>
+/// <param name="DecodedMegabytesPerSecond">RGB pixels produced, MB/s.</param>
+public sealed record DecodeBenchmarkRow(string Name, string Description, double MillisecondsPerImage, double ImagesPerSecond, double EncodedMegabytesPerSecond, double DecodedMegabytesPerSecond);
 
 /// <summary>One measurement: median time over <see cref="Repeats"/> runs and the effective rate.</summary>
 /// <param name="Name">Stable key, e.g. <c>gemm_2048</c> or <c>vgg16_224</c>.</param>
@@ -105,8 +118,19 @@ public static class KernelBenchmark
             }
         }
 
+        var decodeRows = new List<DecodeBenchmarkRow>();
+        var duration = TimeSpan.FromSeconds(options.Quick ? 0.3 : 1);
+        foreach (var (name, encoded) in new[] { ("jpeg_500x375", SampleJpeg()), ("png_480x360", DecodeThroughput.CreateSamplePng()) })
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var result = DecodeThroughput.Measure(encoded, duration, warmup: duration / 2);
+            decodeRows.Add(new DecodeBenchmarkRow(name, $"{result.Format} decode {result.Width}×{result.Height}, 1 thread",
+                result.MillisecondsPerImage, result.ImagesPerSecond, result.EncodedMegabytesPerSecond, result.DecodedMegabytesPerSecond));
+        }
+
         return new BenchmarkReport
         {
+            DecodeRows = decodeRows,
             Threads = TensorKernels.MaxDegreeOfParallelism,
             VectorWidthBits = TensorKernels.VectorWidthBits,
             PeakGflops = peak,
@@ -205,6 +229,15 @@ public static class KernelBenchmark
         }
         var sum = c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11;
         return sum.ToScalar() > 0 ? iterations * 12 * Vector256<float>.Count * 2.0 : 0;
+    }
+
+    private static byte[] SampleJpeg()
+    {
+        using var stream = typeof(KernelBenchmark).Assembly.GetManifestResourceStream("Segmentation.ML.sample-500x375.jpg")
+            ?? throw new InvalidOperationException("The benchmark's sample JPEG is missing from the assembly.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
     }
 
     internal static float[] RandomValues(Random random, int length, float scale)

@@ -1,0 +1,26 @@
+using Segmentation.ML.Data;
+using Segmentation.ML.Imaging;
+
+namespace Segmentation.Cli.Commands;
+
+/// <summary>Runs a command body and turns the library's typed errors into one clear line and an exit code.</summary>
+internal static class CommandRunner
+{
+    public static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("Cancelled; nothing partial was left behind.");
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception error) when (error is DatasetException or ImageFormatException or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"error: {error.Message}");
+            return ExitCodes.Failure;
+        }
+    }
+}

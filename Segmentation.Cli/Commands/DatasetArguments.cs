@@ -1,0 +1,48 @@
+using System.CommandLine;
+using Segmentation.ML.Data;
+
+namespace Segmentation.Cli.Commands;
+
+/// <summary>The one vocabulary every dataset-reading command shares: --dataset, --data, --split.</summary>
+internal sealed class DatasetArguments
+{
+    public Option<string> Dataset { get; } = new("--dataset")
+    {
+        Description = "Dataset layout: voc (VOCdevkit), camvid (SegNet layout) or folder (images/ + masks/ + classes.json).",
+        Required = true,
+    };
+
+    public Option<DirectoryInfo> Data { get; } = new("--data")
+    {
+        Description = "The dataset's root folder (see data/README.md for each layout).",
+        Required = true,
+    };
+
+    public Option<string> Split { get; }
+
+    public DatasetArguments(string defaultSplit)
+    {
+        Dataset.AcceptOnlyFromAmong("voc", "camvid", "folder");
+        Split = new Option<string>("--split")
+        {
+            Description = $"Which list to read: train, val, trainval (VOC), test (CamVid); default {defaultSplit}.",
+            DefaultValueFactory = _ => defaultSplit,
+        };
+    }
+
+    public IEnumerable<Option> All => [Dataset, Data, Split];
+
+    /// <summary>Opens the dataset the options name.</summary>
+    /// <exception cref="DatasetException">The layout is wrong or a list names missing files.</exception>
+    public SegmentationDataset Open(ParseResult parse, DatasetReadOptions? options = null)
+    {
+        string root = parse.GetValue(Data)!.FullName;
+        string split = parse.GetValue(Split)!;
+        return parse.GetValue(Dataset) switch
+        {
+            "voc" => VocDataset.Open(root, split, options),
+            "camvid" => CamVidDataset.Open(root, split, options),
+            _ => FolderDataset.Open(root, split, options),
+        };
+    }
+}
