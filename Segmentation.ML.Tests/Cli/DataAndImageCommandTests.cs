@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+using Segmentation.ML.Tests.Data;
+
+namespace Segmentation.ML.Tests.Cli;
+
+public class DataAndImageCommandTests
+{
+    private static string Fixture(params string[] parts) => Path.Combine([AppContext.BaseDirectory, "Fixtures", .. parts]);
+
+    [SharedDataFact]
+    public async Task DataStatsJsonReportsVocValCountsFromTheMasksAlone()
+    {
+        var (exit, output, error) = await Segml.RunAsync("data", "stats", "--dataset", "voc", "--data", SharedData.Voc, "--split", "val", "--json");
+        Assert.True(exit == 0, error);
+        var json = JsonNode.Parse(output)!;
+        Assert.Equal(1449, json["images"]!.GetValue<int>());
+        Assert.Equal(259_119_702, json["total_pixels"]!.GetValue<long>());
+        Assert.Equal(90, json["images_per_class"]!["aeroplane"]!.GetValue<int>());
+        Assert.Equal(446, json["images_per_class"]!["person"]!.GetValue<int>());
+        Assert.Equal(179_546_198.0 / 259_119_702, json["pixel_share"]!["background"]!.GetValue<double>(), 5);
+    }
+
+    [Fact]
+    public async Task UnknownDatasetKindIsAUsageError()
+    {
+        var (exit, _, error) = await Segml.RunAsync("data", "stats", "--dataset", "coco", "--data", ".");
+        Assert.Equal(2, exit);
+        Assert.Contains("coco", error);
+    }
+
+    [Fact]
+    public async Task ImageInfoDescribesFilesAndFailsClearlyOnOthers()
+    {
+        string jpeg = Fixture("Imaging", "jpeg", "baseline_420_q75_500x375.jpg");
+        var (exit, output, _) = await Segml.RunAsync("image", "info", "--json", jpeg);
+        Assert.Equal(0, exit);
+        var info = JsonNode.Parse(output)!;
+        Assert.Equal(500, info["width"]!.GetValue<int>());
+        Assert.Equal(375, info["height"]!.GetValue<int>());
+        Assert.Equal("Jpeg", info["format"]!.GetValue<string>());
+
+        string notAnImage = Path.Combine(AppContext.BaseDirectory, "segml.dll");
+        var (badExit, _, badError) = await Segml.RunAsync("image", "info", notAnImage);
+        Assert.Equal(1, badExit);
+        Assert.Contains("segml.dll", badError);
+        Assert.Contains("neither a PNG nor a JPEG", badError);
+    }
+
+    [Fact]
+    public async Task ImageConvertWritesAPngThatDecodesToTheSamePixels()
+    {
+        string jpeg = Fixture("Imaging", "jpeg", "baseline_420_q75_500x375.jpg");
+        string target = Path.Combine(Path.GetTempPath(), $"segml-convert-{Guid.NewGuid():N}.png");
+        try
+        {
+            var (exit, _, error) = await Segml.RunAsync("image", "convert", jpeg, target);
+            Assert.True(exit == 0, error);
+            var original = ML.Imaging.ImageDecoder.DecodeRgb(jpeg);
+            var converted = ML.Imaging.ImageDecoder.DecodeRgb(target);
+            Assert.Equal(original.Pixels.ToArray(), converted.Pixels.ToArray());
+        }
+        finally
+        {
+            File.Delete(target);
+        }
+    }
+}
