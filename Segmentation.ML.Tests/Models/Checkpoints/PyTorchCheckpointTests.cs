@@ -201,6 +201,37 @@ public class PyTorchCheckpointTests
         Assert.Contains("empty", empty.Message);
     }
 
+    [Fact]
+    public void Expanded_views_whose_elements_overlap_are_refused()
+    {
+        var error = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(CheckpointFixtures.PathOf("expanded-view.pth")));
+
+        Assert.Equal("tensor 'expanded'", error.Entry);
+        Assert.Contains("shape [4] with strides [0] has more elements than the storage span it covers", error.Message);
+    }
+
+    [Fact]
+    public void Big_endian_checkpoints_are_refused()
+    {
+        var entries = Entries(CheckpointFixtures.Bytes("tiny.pth")).Append(("tiny/byteorder", "big"u8.ToArray())).ToArray();
+
+        var error = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(new MemoryStream(TorchZip(entries))));
+
+        Assert.Equal("tiny/byteorder", error.Entry);
+        Assert.Contains("only little-endian checkpoints are supported", error.Message);
+    }
+
+    [Fact]
+    public void Pre_2017_tar_checkpoints_are_explained()
+    {
+        var tar = new byte[1024];
+        "ustar"u8.CopyTo(tar.AsSpan(257));
+
+        var error = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(new MemoryStream(tar), "old.pth"));
+
+        Assert.Contains("tar archive", error.Message);
+    }
+
     private static (string Name, byte[] Bytes)[] Entries(byte[] zip)
     {
         using var archive = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read);

@@ -74,11 +74,11 @@ public sealed class CheckpointTensor
         foreach (int dimension in shape)
         {
             if (dimension < 0)
-                throw new TensorShapeException($"Tensor '{name}' has shape {FormatShape(shape)}; dimensions must be non-negative.", nameof(shape));
+                throw new TensorShapeException($"Tensor '{name}' has shape {FormatShape(shape.ToArray())}; dimensions must be non-negative.", nameof(shape));
         }
         long expected = CountElements(shape) * dtype.ElementSize();
         if (littleEndianBytes.Length != expected)
-            throw new TensorShapeException($"Tensor '{name}' of shape {FormatShape(shape)} and dtype {dtype} needs {expected} bytes; {littleEndianBytes.Length} were given.", nameof(littleEndianBytes));
+            throw new TensorShapeException($"Tensor '{name}' of shape {FormatShape(shape.ToArray())} and dtype {dtype} needs {expected} bytes; {littleEndianBytes.Length} were given.", nameof(littleEndianBytes));
         return new CheckpointTensor(name, dtype, shape.ToArray(), new MemoryStorageBytes(littleEndianBytes.ToArray()), 0, null);
     }
 
@@ -178,8 +178,6 @@ public sealed class CheckpointTensor
 
     internal static string FormatShape(IEnumerable<int> dimensions) => "[" + string.Join(", ", dimensions) + "]";
 
-    internal static string FormatShape(ReadOnlySpan<int> dimensions) => "[" + string.Join(", ", dimensions.ToArray().Select(d => d)) + "]";
-
     private void ReadContiguous(long offset, Span<byte> destination)
     {
         for (long done = 0; done < destination.Length; done += ChunkBytes)
@@ -221,7 +219,7 @@ public sealed class CheckpointTensor
         long count = 1;
         foreach (int dimension in dimensions) count = checked(count * dimension);
         if (count > Array.MaxLength)
-            throw new TensorShapeException($"A tensor of shape {FormatShape(dimensions)} has {count} elements; at most {Array.MaxLength} are supported.");
+            throw new TensorShapeException($"A tensor of shape {FormatShape(dimensions.ToArray())} has {count} elements; at most {Array.MaxLength} are supported.");
         return count;
     }
 }

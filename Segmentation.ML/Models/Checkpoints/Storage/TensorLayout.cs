@@ -71,5 +71,5 @@ internal static class TensorLayout
     }
 
     private static CheckpointFormatException TooLarge(ReadOnlySpan<int> shape, string? source, string where) =>
-        new($"shape {CheckpointTensor.FormatShape(shape)} is larger than 2 GB; tensors of at most {Array.MaxLength} bytes are supported.", source, where);
+        new($"shape {CheckpointTensor.FormatShape(shape.ToArray())} is larger than 2 GB; tensors of at most {Array.MaxLength} bytes are supported.", source, where);
 }
