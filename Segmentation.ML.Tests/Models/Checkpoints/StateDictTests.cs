@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Segmentation.ML.Models.Checkpoints;
+using Segmentation.ML.Models.Checkpoints.Storage;
 using Segmentation.ML.Tensors;
 
 namespace Segmentation.ML.Tests.Models.Checkpoints;
@@ -135,6 +136,16 @@ public class StateDictTests
         Assert.Throws<TensorShapeException>(() => CheckpointTensor.FromFloat32("w", [2], [1f, 2f]).CopyTo(new float[3]));
     }
 
+    /// <summary>A state dict of float32 tensors of the given shapes whose values are never materialised (VGG16's would be 528 MB).</summary>
     private static StateDict Build(params (string Key, int[] Shape)[] tensors) =>
-        new(tensors.Select(t => CheckpointTensor.FromBytes(t.Key, CheckpointDType.U8, t.Shape, new byte[t.Shape.Aggregate(1L, (a, b) => a * b)])));
+        new(tensors.Select(t => new CheckpointTensor(t.Key, CheckpointDType.F32, t.Shape, new Zeros(4 * t.Shape.Aggregate(1L, (a, b) => a * b)), 0, null)));
+
+    private sealed class Zeros(long length) : StorageBytes
+    {
+        public override long Length => length;
+
+        public override void Read(long offset, Span<byte> destination, string tensorName) => destination.Clear();
+
+        public override StorageBytes Slice(long offset, long length) => new Zeros(length);
+    }
 }

@@ -38,7 +38,7 @@ internal sealed class ZipDirectory
 
     public IReadOnlyCollection<ZipEntry> Entries => entries.Values;
 
-    public bool TryGetEntry(string name, out ZipEntry entry) => entries.TryGetValue(name, out entry!);
+    public bool TryGetEntry(string name, out ZipEntry entry) => entries.TryGetValue(name, out entry);
 
     public static ZipDirectory Read(CheckpointInput input)
     {
