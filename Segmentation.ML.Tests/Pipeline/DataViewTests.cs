@@ -1,5 +1,6 @@
 using Segmentation.ML.Data;
 using Segmentation.ML.Imaging;
+using Segmentation.ML.Tests.Data;
 
 namespace Segmentation.ML.Tests.Pipeline;
 
@@ -85,7 +86,7 @@ public class DataViewTests
     public void CamVidViewDecodesOnlyWhatIsAsked()
     {
         var context = new SegmentationContext();
-        var camvid = context.Data.LoadCamVid(Data.SharedData.CamVid, "val");
+        var camvid = context.Data.LoadCamVid(SharedData.CamVid, "val");
         Assert.Equal(101, camvid.GetRowCount());
         var ids = camvid.GetColumn<string>("Id").Take(3).ToList();
         Assert.Equal(3, ids.Distinct().Count());

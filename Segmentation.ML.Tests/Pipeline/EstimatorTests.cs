@@ -104,7 +104,7 @@ public class EstimatorTests
     public void PixelPriorWorkoutLearnsSkyAboveRoad()
     {
         var data = SyntheticScenes.View(20);
-        var loaded = EstimatorWorkout.Run(context, context.Trainers.PixelPrior(gridWidth: 8, gridHeight: 6), data, Without("Label"), "Label");
+        var loaded = EstimatorWorkout.Run(context, context.Trainers.PixelPrior(gridWidth: 8, gridHeight: 6), data, Without("Label"), "Label", invalidForTransform: Without("Image"));
         var prediction = loaded.Transform(data).GetColumn<LabelMap>("PredictedLabel").First();
         Assert.Equal(0, prediction[20, 1]);
         Assert.Equal(1, prediction[20, 28]);

@@ -11,7 +11,10 @@ namespace Segmentation.ML.Tests.Pipeline;
 /// </summary>
 internal static class EstimatorWorkout
 {
-    public static ITransformer Run<TTransformer>(SegmentationContext context, IEstimator<TTransformer> estimator, IDataView data, IDataView invalid, string missingColumn)
+    /// <param name="invalid">Data lacking <paramref name="missingColumn"/>, which fitting needs.</param>
+    /// <param name="invalidForTransform">Data the fitted transformer must refuse, when it differs from <paramref name="invalid"/> (a trainer needs labels to fit, not to predict).</param>
+    public static ITransformer Run<TTransformer>(SegmentationContext context, IEstimator<TTransformer> estimator, IDataView data, IDataView invalid, string missingColumn,
+        IDataView? invalidForTransform = null)
         where TTransformer : ITransformer
     {
         var promised = estimator.GetOutputSchema(data.Schema);
@@ -24,7 +27,7 @@ internal static class EstimatorWorkout
         Assert.Equal(missingColumn, refusedFit.ColumnName);
         Assert.Contains($"'{missingColumn}'", refusedFit.Message);
         Assert.Throws<SchemaException>(() => estimator.GetOutputSchema(invalid.Schema));
-        Assert.Throws<SchemaException>(() => fitted.Transform(invalid));
+        Assert.Throws<SchemaException>(() => fitted.Transform(invalidForTransform ?? invalid));
 
         string path = Path.Combine(Path.GetTempPath(), $"workout-{Guid.NewGuid():N}.zip");
         try

@@ -160,6 +160,7 @@ public sealed class PixelPriorTransformer : ITransformer
         context.Parameters["image_column"] = options.ImageColumnName;
         context.Parameters["predicted_label_column"] = options.PredictedLabelColumnName;
         context.Parameters["classes"] = SchemaCodec.WriteClasses(Classes);
+        context.Parameters["grid"] = new System.Text.Json.Nodes.JsonArray(options.GridHeight, options.GridWidth);
         context.AddTensor("frequencies", counts, Classes.ClassCount, options.GridHeight, options.GridWidth);
     }
 
@@ -172,8 +173,10 @@ public sealed class PixelPriorTransformer : ITransformer
             ImageColumnName = context.Get<string>("image_column"),
             PredictedLabelColumnName = context.Get<string>("predicted_label_column"),
         };
-        var shape = context.Parameters["grid"] is null ? null : context.Get<int[]>("grid");
-        int gh = shape?[0] ?? options.GridHeight, gw = shape?[1] ?? options.GridWidth;
+        var grid = context.Get<int[]>("grid");
+        if (grid.Length != 2 || grid[0] < 1 || grid[1] < 1)
+            throw new ModelFormatException($"Step '{context.Entry}' has grid [{string.Join(", ", grid)}]; [height, width] with positive sizes was expected.", context.Path, context.Entry);
+        int gh = grid[0], gw = grid[1];
         return new PixelPriorTransformer(options with { GridHeight = gh, GridWidth = gw }, classes, context.GetTensor("frequencies", classes.ClassCount, gh, gw));
     }
 
