@@ -1,3 +1,4 @@
+using Segmentation.ML.Models.Checkpoints;
 using Segmentation.ML.Tensors;
 
 namespace Segmentation.ML.Models;
@@ -77,6 +78,27 @@ public abstract class Backbone
             features.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Loads a torchvision checkpoint (.pth, zip or legacy, or .safetensors) and builds the backbone it describes.</summary>
+    /// <exception cref="CheckpointFormatException">The file is not a readable checkpoint (or is refused as unsafe).</exception>
+    /// <exception cref="ModelLoadException">Its keys or shapes match no supported backbone.</exception>
+    public static Backbone Load(string path) => FromStateDict(Checkpoint.Load(path));
+
+    /// <summary>
+    /// Builds the backbone a state dict describes. Only floating-point tensors the network uses are converted
+    /// to float32 (VGG's classifier is skipped, so a 528 MB VGG16 file costs only its 59 MB of convolutions).
+    /// </summary>
+    /// <exception cref="ModelLoadException">Its keys or shapes match no supported backbone.</exception>
+    public static Backbone FromStateDict(StateDict stateDict)
+    {
+        ArgumentNullException.ThrowIfNull(stateDict);
+        bool mobileNet = stateDict.ContainsKey("features.18.0.weight");
+        var parameters = stateDict.Tensors
+            .Where(t => t.DType is CheckpointDType.F32 or CheckpointDType.F16 or CheckpointDType.BF16 or CheckpointDType.F64)
+            .Where(t => mobileNet || t.Name.StartsWith("features.", StringComparison.Ordinal))
+            .ToDictionary(t => t.Name, t => new ParameterTensor(t.Shape, t.ToFloat32()));
+        return FromParameters(parameters);
     }
 
     /// <summary>Builds the backbone that a torchvision state dict describes, detecting the architecture from its keys.</summary>

@@ -76,3 +76,15 @@ internal sealed class SharedWeightsFactAttribute : FactAttribute
             Skip = $"Needs {string.Join(", ", missing)} in shared/weights beside the repository (not found above {AppContext.BaseDirectory}); a fresh clone has no shared folder.";
     }
 }
+
+/// <summary>A theory that is skipped, with the reason, when the named files are not in <c>shared/weights</c>.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class SharedWeightsTheoryAttribute : TheoryAttribute
+{
+    public SharedWeightsTheoryAttribute(params string[] files)
+    {
+        var missing = files.Where(f => SharedWeights.PathOf(f) is null).ToList();
+        if (missing.Count > 0)
+            Skip = $"Needs {string.Join(", ", missing)} in shared/weights beside the repository (not found above {AppContext.BaseDirectory}); a fresh clone has no shared folder.";
+    }
+}

@@ -1,0 +1,130 @@
+using Segmentation.ML.Imaging;
+using Segmentation.ML.Models;
+using Segmentation.ML.Models.Checkpoints;
+using Segmentation.ML.Tests.Models.Checkpoints;
+using Segmentation.ML.Transforms;
+
+namespace Segmentation.ML.Tests.Models;
+
+/// <summary>
+/// Backbones against torchvision's own activations (fixtures from scripts/fixtures/make_backbone_fixtures.py).
+/// Tolerance: every tap within 1e-4 of its largest magnitude. Float32 sums over up to 4608 terms in a
+/// different order differ by ~√K·ε ≈ 1e-5 relative; a wrong weight layout or padding is off by O(1).
+/// </summary>
+public class BackboneTests
+{
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "Backbones", name);
+
+    private static void AssertTapsMatch(Backbone backbone, StateDict expected, IReadOnlyList<string> taps)
+    {
+        var input = expected["input"];
+        int height = input.Shape[1], width = input.Shape[2];
+        using var features = backbone.Forward(input.ToFloat32(), height, width, taps);
+        Assert.Equal(taps, features.Maps.Select(m => m.Tap.Name));
+        foreach (var (tap, map) in features.Maps)
+        {
+            var truth = expected[tap.Name];
+            Assert.Equal(truth.Shape, map.Shape.ToArray());
+            var values = truth.ToFloat32();
+            double scale = values.Max(Math.Abs), worst = 0;
+            for (int i = 0; i < values.Length; i++) worst = Math.Max(worst, Math.Abs(values[i] - map.Span[i]));
+            Assert.True(worst <= 1e-4 * scale, $"{backbone.Architecture} {tap.Name}: max error {worst:G3} over a max magnitude of {scale:G3}.");
+        }
+    }
+
+    [Theory]
+    [InlineData("vgg11", new[] { "features.1", "features.4", "features.9", "features.14", "features.19" })]
+    [InlineData("vgg16", new[] { "features.3", "features.8", "features.15", "features.22", "features.29" })]
+    public void VggTapsEqualTorchvision(string architecture, string[] defaultTaps)
+    {
+        var backbone = Backbone.Load(Fixture($"mini-{architecture}.pth"));
+        Assert.IsType<Vgg>(backbone);
+        Assert.Equal(architecture, backbone.Architecture);
+        Assert.Equal(defaultTaps, backbone.DefaultTaps);
+        Assert.Equal(new[] { 1, 2, 4, 8, 16 }, defaultTaps.Select(t => backbone.AvailableTaps.Single(a => a.Name == t).Stride));
+        AssertTapsMatch(backbone, SafetensorsFile.Read(Fixture($"mini-{architecture}-taps.safetensors")), defaultTaps);
+    }
+
+    [Fact]
+    public void MobileNetV2TapsAndLogitsEqualTorchvisionWithBatchNormFolded()
+    {
+        var backbone = (MobileNetV2)Backbone.Load(Fixture("mini-mobilenet_v2.pth"));
+        var expected = SafetensorsFile.Read(Fixture("mini-mobilenet_v2-taps.safetensors"));
+        AssertTapsMatch(backbone, expected, ["features.1", "features.3", "features.6", "features.13", "features.17", "features.18"]);
+        var input = expected["input"];
+        var logits = backbone.Classify(input.ToFloat32(), input.Shape[1], input.Shape[2]);
+        var truth = expected["logits"].ToFloat32();
+        Assert.Equal(10, backbone.ClassCount);
+        for (int i = 0; i < truth.Length; i++) Assert.Equal(truth[i], logits[i], 1e-4 * truth.Max(Math.Abs));
+    }
+
+    [SharedWeightsFact("mobilenet_v2-imagenet.pth", "mobilenet_v2-imagenet.safetensors")]
+    public void ImageNetMobileNetV2MatchesTorchvisionFromBothFileFormats()
+    {
+        var expected = SafetensorsFile.Read(Fixture("imagenet-mobilenet_v2-taps.safetensors"));
+        string[] taps = ["features.1", "features.3", "features.6", "features.13", "features.17", "features.18"];
+        foreach (var file in new[] { "mobilenet_v2-imagenet.pth", "mobilenet_v2-imagenet.safetensors" })
+        {
+            var backbone = Backbone.Load(Path.Combine(SharedWeights.Folder!, file));
+            Assert.Equal(new[] { 16, 24, 32, 96, 320 }, backbone.DefaultTaps.Select(t => backbone.AvailableTaps.Single(a => a.Name == t).Channels));
+            AssertTapsMatch(backbone, expected, taps);
+        }
+    }
+
+    [SharedWeightsTheory("mobilenet_v2-imagenet.safetensors")]
+    [InlineData("chelsea.png", 285)]
+    [InlineData("coffee.png", 967)]
+    public void ImageNetMobileNetV2ClassifiesTheSamplePhotos(string photo, int imageNetClass)
+    {
+        var backbone = (MobileNetV2)Backbone.Load(Path.Combine(SharedWeights.Folder!, "mobilenet_v2-imagenet.safetensors"));
+        // torchvision's evaluation transform: resize the shorter side to 256, centre crop 224, normalise.
+        var image = ImageDecoder.DecodeRgb(Fixture(photo));
+        double scale = 256.0 / Math.Min(image.Width, image.Height);
+        int width = (int)Math.Round(image.Width * scale), height = (int)Math.Round(image.Height * scale);
+        var resized = ImageOps.ResizeBilinear(image, height, width);
+        var crop = ImageOps.Crop(resized, (height - 224) / 2, (width - 224) / 2, 224, 224, flip: false);
+        var input = new float[3 * 224 * 224];
+        ImageNet.Normalize(crop.Pixels, 224, 224, input);
+        var logits = backbone.Classify(input, 224, 224);
+        Assert.Equal(imageNetClass, Array.IndexOf(logits, logits.Max()));
+    }
+
+    [Fact]
+    public void WrongCheckpointsAndTapsAreRefusedClearly()
+    {
+        var backbone = Backbone.Load(Fixture("mini-vgg11.pth"));
+        var tap = Assert.Throws<ArgumentException>(() => backbone.Forward(new float[3 * 8 * 8], 8, 8, ["features.2"]));
+        Assert.Contains("features.1, features.4", tap.Message);
+
+        var parameters = Checkpoint.Load(Fixture("mini-mobilenet_v2.pth")).Tensors
+            .Where(t => t.DType != CheckpointDType.I64 && t.Name != "features.5.conv.1.1.running_var")
+            .ToDictionary(t => t.Name, t => new ParameterTensor(t.Shape, t.ToFloat32()));
+        var missing = Assert.Throws<ModelLoadException>(() => Backbone.FromParameters(parameters));
+        Assert.Contains("'features.5.conv.1.1.running_var'", missing.Message);
+
+        parameters["features.5.conv.1.1.running_var"] = new ParameterTensor([7], new float[7]);
+        var shape = Assert.Throws<ModelLoadException>(() => Backbone.FromParameters(parameters));
+        Assert.Contains("has shape [7]", shape.Message);
+
+        var unknown = Assert.Throws<ModelLoadException>(() => Backbone.FromParameters(new Dictionary<string, ParameterTensor> { ["fc.weight"] = new([2, 2], new float[4]) }));
+        Assert.Contains("fc.weight", unknown.Message);
+        var batchNorm = new Dictionary<string, ParameterTensor>
+        {
+            ["features.0.weight"] = new([8, 3, 3, 3], new float[216]),
+            ["features.1.running_mean"] = new([8], new float[8]),
+        };
+        Assert.Contains("BatchNorm", Assert.Throws<ModelLoadException>(() => Backbone.FromParameters(batchNorm)).Message);
+    }
+
+    [Fact]
+    public void RandomFullSizeBackbonesHaveTorchvisionShapesAndStrides()
+    {
+        var vgg16 = Vgg.CreateRandom("vgg16", new Random(1));
+        Assert.Equal(1472, vgg16.DefaultTaps.Sum(t => vgg16.AvailableTaps.Single(a => a.Name == t).Channels));
+        var mobile = MobileNetV2.CreateRandom(new Random(1));
+        Assert.Equal(488, mobile.DefaultTaps.Sum(t => mobile.AvailableTaps.Single(a => a.Name == t).Channels));
+        Assert.Equal(new[] { 2, 4, 8, 16, 32 }, mobile.DefaultTaps.Select(t => mobile.AvailableTaps.Single(a => a.Name == t).Stride));
+        using var features = mobile.Forward(new float[3 * 64 * 48], 64, 48);
+        Assert.Equal(new[] { 320, 2, 2 }, features["features.17"].Shape.ToArray());
+    }
+}
