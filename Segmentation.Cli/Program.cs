@@ -6,6 +6,7 @@ var root = new RootCommand("segml — semantic segmentation with hypercolumns, o
     BenchCommand.Create(),
     new Command("data", "Dataset statistics and downloads.") { DataStatsCommand.Create() },
     ImageCommands.Create(),
+    new Command("weights", "Pretrained checkpoints: inspect and download.") { WeightsInspectCommand.Create() },
 };
 var parse = root.Parse(args);
 int exitCode = await parse.InvokeAsync();

@@ -1,0 +1,37 @@
+using System.Text.Json.Nodes;
+
+namespace Segmentation.ML.Tests.Cli;
+
+public class WeightsInspectCommandTests
+{
+    private static string Fixture(string folder, string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", folder, name);
+
+    [Fact]
+    public async Task ListsTensorsArchitectureAndHash()
+    {
+        string file = Fixture("Backbones", "mini-mobilenet_v2.pth");
+        var (exit, output, error) = await Segml.RunAsync("weights", "inspect", "--json", file);
+        Assert.True(exit == 0, error);
+        var json = JsonNode.Parse(output)!;
+        Assert.Equal("mobilenet_v2", json["architecture"]!.GetValue<string>());
+        Assert.False(json["torchvision_shapes"]!.GetValue<bool>());
+        Assert.Equal(ML.Models.Checkpoints.Checkpoint.ComputeSha256(file), json["sha256"]!.GetValue<string>());
+        var first = json["tensors"]!.AsArray()[0]!;
+        Assert.Equal("features.0.0.weight", first["name"]!.GetValue<string>());
+        Assert.Equal("F16", first["dtype"]!.GetValue<string>());
+        Assert.Equal(new[] { 8, 3, 3, 3 }, first["shape"]!.AsArray().Select(d => d!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task RefusedFileExitsWithTheReason()
+    {
+        var (exit, _, error) = await Segml.RunAsync("weights", "inspect", Fixture("Checkpoints", "evil-os-system.pth"));
+        Assert.Equal(1, exit);
+        Assert.Contains("posix.system", error);
+        Assert.Contains("nothing in it was executed", error);
+
+        var (missingExit, _, missingError) = await Segml.RunAsync("weights", "inspect", "/nonexistent/weights.pth");
+        Assert.Equal(1, missingExit);
+        Assert.Contains("/nonexistent/weights.pth", missingError);
+    }
+}
