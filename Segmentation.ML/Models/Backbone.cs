@@ -106,11 +106,20 @@ public abstract class Backbone
     public static Backbone FromParameters(IReadOnlyDictionary<string, ParameterTensor> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (parameters.ContainsKey("features.18.0.weight")) return MobileNetV2.FromParameters(parameters);
-        if (parameters.ContainsKey("features.0.weight")) return Vgg.FromParameters(parameters);
+        Backbone? built = null;
+        if (parameters.ContainsKey("features.18.0.weight")) built = MobileNetV2.FromParameters(parameters);
+        else if (parameters.ContainsKey("features.0.weight")) built = Vgg.FromParameters(parameters);
+        if (built is not null)
+        {
+            built.FeatureParameters = parameters.Where(p => p.Key.StartsWith("features.", StringComparison.Ordinal)).ToDictionary();
+            return built;
+        }
         string sample = string.Join(", ", parameters.Keys.Take(5));
         throw new ModelLoadException($"The checkpoint matches no supported backbone (vgg11, vgg16, mobilenet_v2 in torchvision's layout); its first keys are: {sample}.");
     }
+
+    /// <summary>The unfolded <c>features.*</c> parameters the backbone was built from, for saving it inside a model.</summary>
+    internal IReadOnlyDictionary<string, ParameterTensor> FeatureParameters { get; private set; } = new Dictionary<string, ParameterTensor>();
 
     private protected abstract void Run(ReadOnlySpan<float> image, int height, int width, HashSet<string> taps, BackboneFeatures features, CancellationToken cancellation);
 

@@ -166,7 +166,7 @@ public sealed class MobileNetV2 : Backbone
             }
         Conv("features.18.0", 1280, 320, 1);
         Norm("features.18.1", 1280);
-        return FromParameters(parameters);
+        return (MobileNetV2)Backbone.FromParameters(parameters);
     }
 
     private static ConvUnit Unit(ParameterReader reader, string conv, string norm, int inChannels, int stride, bool depthwise, FusedActivation activation)

@@ -118,7 +118,7 @@ public sealed class Vgg : Backbone
             channels = outChannels;
             index += 2;
         }
-        return FromParameters(parameters);
+        return (Vgg)Backbone.FromParameters(parameters);
     }
 
     internal static float[] RandomValues(Random random, int length, float scale)

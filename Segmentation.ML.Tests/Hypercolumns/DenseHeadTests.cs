@@ -1,0 +1,108 @@
+using Segmentation.ML.Hypercolumns;
+using Segmentation.ML.Models;
+using Segmentation.ML.Tensors;
+using Segmentation.ML.Tests.Tensors;
+
+namespace Segmentation.ML.Tests.Hypercolumns;
+
+public class DenseHeadTests
+{
+    /// <summary>Hypercolumn maps from two taps of different resolutions (stride 2 and 4 of a 10×12 image at output stride 2).</summary>
+    internal static HypercolumnMaps Maps(int seed, int[] channels, (int H, int W)[] sizes, int imageHeight, int imageWidth, int stride)
+    {
+        var features = new BackboneFeatures();
+        for (int t = 0; t < channels.Length; t++)
+        {
+            var values = KernelAssert.Random(channels[t] * sizes[t].H * sizes[t].W, seed + t, 2f);
+            features.Add(new BackboneTap($"tap{t}", channels[t], 1 << (t + 1)), Tensor.FromValues(values, channels[t], sizes[t].H, sizes[t].W));
+        }
+        return new HypercolumnMaps(features, imageHeight, imageWidth, stride);
+    }
+
+    private static HypercolumnHead Head(int z, int[] hidden, int classes, int seed)
+    {
+        var head = new HypercolumnHead(z, hidden, classes, new Random(seed));
+        var random = new Random(seed + 1);
+        for (int i = 0; i < z; i++)
+        {
+            head.Mean[i] = random.NextSingle() - 0.5f;
+            head.Std[i] = 0.5f + random.NextSingle();
+        }
+        foreach (var bias in head.Biases)
+            for (int i = 0; i < bias.Length; i++) bias[i] = random.NextSingle() - 0.5f;
+        return head;
+    }
+
+    [Fact]
+    public void FactorisedHeadEqualsTheHeadOnMaterialisedHypercolumns()
+    {
+        using var maps = Maps(1, [7, 12, 5], [(45, 60), (23, 30), (12, 15)], 90, 120, 2);
+        var head = Head(24, [32, 16], 11, 2);
+
+        var factorised = DenseHead.Logits(head, maps);
+
+        using var full = maps.ToTensor();
+        int cells = maps.OutputHeight * maps.OutputWidth;
+        var direct = head.Forward(full.Span.ToArray(), cells, 0f, null, out _, keepTrace: false);
+
+        // Same sums in another order, plus the upsampling weights' float32 rounding: 1e-4 of the scores' scale.
+        double scale = direct.Max(Math.Abs), worst = 0;
+        for (int i = 0; i < direct.Length; i++) worst = Math.Max(worst, Math.Abs(direct[i] - factorised[i]));
+        Assert.True(worst <= 1e-4 * scale, $"factorised vs unfactorised: max difference {worst:G3} over scores of magnitude {scale:G3}");
+    }
+
+    [Fact]
+    public void SampledHypercolumnsEqualTheMaterialisedMap()
+    {
+        using var maps = Maps(3, [4, 6], [(9, 11), (5, 6)], 17, 21, 1);
+        using var full = maps.ToTensor();
+        (int, int)[] cells = [(0, 0), (16, 20), (7, 3), (3, 19)];
+        var sampled = new float[cells.Length * maps.Channels];
+        maps.Sample(cells, sampled);
+        int plane = maps.OutputHeight * maps.OutputWidth;
+        for (int i = 0; i < cells.Length; i++)
+            for (int z = 0; z < maps.Channels; z++)
+                Assert.Equal(full.Span[z * plane + cells[i].Item1 * maps.OutputWidth + cells[i].Item2], sampled[i * maps.Channels + z], 1e-5);
+    }
+
+    [Fact]
+    public void DenseGradientsMatchFiniteDifferences()
+    {
+        using var maps = Maps(5, [2, 3], [(3, 4), (2, 2)], 10, 12, 2);
+        var head = Head(5, [4, 3], 3, 6);
+        int cells = maps.OutputHeight * maps.OutputWidth;
+        var random = new Random(7);
+        var labels = Enumerable.Range(0, cells).Select(_ => (byte)(random.Next(4) == 3 ? 255 : random.Next(3))).ToArray();
+
+        DenseHead.Gradient(head, maps, labels, dropout: 0f, new Random(1), null, out var dW, out var db);
+
+        double Loss()
+        {
+            var logits = DenseHead.Logits(head, maps);
+            return HypercolumnHead.CrossEntropy(logits, 3, labels, null, new float[logits.Length]);
+        }
+
+        // Central differences in float32: h = 1e-2 keeps the O(h²) truncation near 1e-5 and the rounding of a
+        // loss of magnitude ~1 near 1e-7/h = 1e-5; a wrong term is off by the gradient's own size.
+        const float h = 1e-2f;
+        void Check(float[] parameter, float[] analytic, string name)
+        {
+            for (int i = 0; i < parameter.Length; i++)
+            {
+                float saved = parameter[i];
+                parameter[i] = saved + h;
+                double up = Loss();
+                parameter[i] = saved - h;
+                double down = Loss();
+                parameter[i] = saved;
+                double numeric = (up - down) / (2 * h);
+                Assert.True(Math.Abs(numeric - analytic[i]) <= 2e-3 + 2e-2 * Math.Abs(numeric), $"{name}[{i}]: numeric {numeric:G5}, analytic {analytic[i]:G5}");
+            }
+        }
+        for (int l = 0; l < head.LayerCount; l++)
+        {
+            Check(head.Weights[l], dW[l], $"W{l}");
+            Check(head.Biases[l], db[l], $"b{l}");
+        }
+    }
+}

@@ -1,0 +1,145 @@
+using Segmentation.ML.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Segmentation.ML.Hypercolumns;
+
+/// <summary>
+/// The head run densely on one image's hypercolumns, as 1×1 convolutions, with the first layer
+/// factorised: W·concat(up(F₁), …, up(Fₙ)) = Σ up(W_l·F_l), so each tap is projected at its own
+/// resolution before upsampling (forward), and gradients flow back through the adjoint of upsampling.
+/// </summary>
+internal static class DenseHead
+{
+    /// <summary>Class scores [C, OutputHeight·OutputWidth] (no dropout).</summary>
+    public static float[] Logits(HypercolumnHead head, HypercolumnMaps maps) => Forward(head, maps, 0f, null, keepTrace: false).Logits;
+
+    /// <summary>
+    /// One image's forward and backward pass with softmax cross-entropy against <paramref name="gridLabels"/>
+    /// (the label map at the output grid; values ≥ C are ignored). Gradients are in the parameters' own
+    /// (normalised-input) space; returns the mean loss over labelled cells.
+    /// </summary>
+    public static double Gradient(HypercolumnHead head, HypercolumnMaps maps, ReadOnlySpan<byte> gridLabels, float dropout, Random random,
+        float[]? classWeights, out float[][] weightGradients, out float[][] biasGradients)
+    {
+        var pass = Forward(head, maps, dropout, random, keepTrace: true);
+        int cells = maps.OutputHeight * maps.OutputWidth, layers = head.LayerCount;
+        var upstream = new float[pass.Logits.Length];
+        double loss = HypercolumnHead.CrossEntropy(pass.Logits, head.Classes, gridLabels, classWeights, upstream);
+
+        weightGradients = new float[layers][];
+        biasGradients = new float[layers][];
+        for (int l = layers - 1; l >= 1; l--)
+        {
+            int fanIn = head.Sizes[l], fanOut = head.Sizes[l + 1];
+            weightGradients[l] = new float[fanOut * fanIn];
+            biasGradients[l] = new float[fanOut];
+            var dInput = new float[fanIn * cells];
+            Linear.Backward(head.Weights[l], pass.Inputs[l], upstream, dInput, weightGradients[l], biasGradients[l], fanIn, fanOut, cells);
+            if (pass.Masks[l] is float[] mask) Dropout.Backward(dInput, mask, dInput);
+            Activations.Backward(pass.Activations[l], dInput, dInput, FusedActivation.Relu);
+            upstream = dInput;
+        }
+
+        int z = head.InputSize, hidden = head.Sizes[1];
+        var folded = new float[hidden * z];
+        var projections = maps.Taps.Select(t => new float[hidden * t.Map.Dim(1) * t.Map.Dim(2)]).ToArray();
+        pass.Upsampling.Backward(upstream, hidden, projections);
+        int offset = 0;
+        for (int t = 0; t < maps.Taps.Count; t++)
+        {
+            var map = maps.Taps[t].Map;
+            int c = map.Dim(0), hw = map.Dim(1) * map.Dim(2);
+            Gemm.Multiply(false, true, hidden, c, hw, 1f, projections[t], hw, map.Span, hw, 0f, folded.AsSpan(offset), z);
+            offset += c;
+        }
+        var biasGradient = new float[hidden];
+        for (int o = 0; o < hidden; o++) biasGradient[o] = TensorPrimitives.Sum(upstream.AsSpan(o * cells, cells));
+
+        // z = W·diag(1/σ)·(x − μ) + b: dL/dW = (Σ dz·xᵀ − (Σ dz)·μᵀ)·diag(1/σ), dL/db = Σ dz.
+        var inverse = head.Std.Select(s => 1f / s).ToArray();
+        var weightGradient = new float[hidden * z];
+        for (int o = 0; o < hidden; o++)
+        {
+            var row = weightGradient.AsSpan(o * z, z);
+            TensorPrimitives.MultiplyAdd(head.Mean, -biasGradient[o], folded.AsSpan(o * z, z), row);
+            TensorPrimitives.Multiply(row, inverse, row);
+        }
+        weightGradients[0] = weightGradient;
+        biasGradients[0] = biasGradient;
+        return loss;
+    }
+
+    private sealed record Pass(float[] Logits, float[][] Inputs, float[]?[] Masks, float[][] Activations, FactorisedUpsampling Upsampling);
+
+    private static Pass Forward(HypercolumnHead head, HypercolumnMaps maps, float dropout, Random? random, bool keepTrace)
+    {
+        if (maps.Channels != head.InputSize)
+            throw new TensorShapeException($"The head takes {head.InputSize}-long hypercolumns; these have {maps.Channels}.");
+        int z = head.InputSize, hidden = head.Sizes[1], layers = head.LayerCount;
+        int cells = maps.OutputHeight * maps.OutputWidth;
+        var (weight, bias) = head.FoldedFirstLayer();
+        var projections = new float[maps.Taps.Count][];
+        int offset = 0;
+        for (int t = 0; t < maps.Taps.Count; t++)
+        {
+            var map = maps.Taps[t].Map;
+            int c = map.Dim(0), hw = map.Dim(1) * map.Dim(2);
+            projections[t] = new float[hidden * hw];
+            Gemm.Multiply(false, false, hidden, hw, c, 1f, weight.AsSpan(offset, (hidden - 1) * z + c), z, map.Span, hw, 0f, projections[t], hw);
+            offset += c;
+        }
+        var upsampling = new FactorisedUpsampling(maps.Taps.Select(t => (t.Map.Dim(1), t.Map.Dim(2))).ToList(), maps.OutputHeight, maps.OutputWidth);
+        var first = new float[hidden * cells];
+        upsampling.Forward(projections, bias, hidden, first, relu: layers > 1);
+
+        var inputs = new float[layers][];
+        var masks = new float[]?[layers];
+        var activations = new float[layers][];
+        float[] current = first;
+        for (int l = 1; l < layers; l++)
+        {
+            activations[l] = current;
+            if (keepTrace && dropout > 0 && random is not null)
+            {
+                var mask = new float[current.Length];
+                var dropped = new float[current.Length];
+                Dropout.Forward(current, dropped, mask, dropout, random);
+                masks[l] = mask;
+                current = dropped;
+            }
+            inputs[l] = current;
+            int fanIn = head.Sizes[l], fanOut = head.Sizes[l + 1];
+            var output = new float[fanOut * cells];
+            Linear.Forward(head.Weights[l], head.Biases[l], current, output, fanIn, fanOut, cells, l < layers - 1 ? FusedActivation.Relu : FusedActivation.None);
+            current = output;
+        }
+        return new Pass(current, inputs, masks, activations, upsampling);
+    }
+}
+
+/// <summary>SGD with momentum and decoupled-from-bias weight decay, as torch.optim.SGD: v = μv + (g + λw); w −= lr·v.</summary>
+internal sealed class SgdMomentum(HypercolumnHead head, float momentum, float weightDecay)
+{
+    private readonly float[][] weightVelocity = head.Weights.Select(w => new float[w.Length]).ToArray();
+    private readonly float[][] biasVelocity = head.Biases.Select(b => new float[b.Length]).ToArray();
+
+    public float[][] WeightVelocity => weightVelocity;
+
+    public float[][] BiasVelocity => biasVelocity;
+
+    public void Step(float[][] weightGradients, float[][] biasGradients, float learningRate)
+    {
+        for (int l = 0; l < head.LayerCount; l++)
+        {
+            Update(head.Weights[l], weightGradients[l], weightVelocity[l], learningRate, weightDecay);
+            Update(head.Biases[l], biasGradients[l], biasVelocity[l], learningRate, 0f);
+        }
+    }
+
+    private void Update(float[] parameter, float[] gradient, float[] velocity, float learningRate, float decay)
+    {
+        if (decay != 0f) TensorPrimitives.MultiplyAdd(parameter, decay, gradient, gradient);
+        TensorPrimitives.MultiplyAdd(velocity, momentum, gradient, velocity);
+        TensorPrimitives.MultiplyAdd(velocity, -learningRate, parameter, parameter);
+    }
+}

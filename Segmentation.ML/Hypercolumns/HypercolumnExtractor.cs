@@ -1,0 +1,146 @@
+using Segmentation.ML.Data;
+using Segmentation.ML.Models;
+using Segmentation.ML.Tensors;
+
+namespace Segmentation.ML.Hypercolumns;
+
+/// <summary>
+/// Runs a pretrained backbone on each normalised image and outputs its hypercolumns (the chosen taps,
+/// upsampled bilinearly to the output grid of stride 1, 2 or 4, concatenated), kept factorised per tap.
+/// </summary>
+/// <remarks>
+/// | Trains | Input columns | Output columns |
+/// |---|---|---|
+/// | no | Tensor [3, H, W] (ImageNet-normalised) | Hypercolumns (Z per cell, grid ⌈H/s⌉ × ⌈W/s⌉) |
+/// </remarks>
+public sealed class HypercolumnExtractingEstimator(Backbone backbone, IReadOnlyList<string>? taps = null, int outputStride = 2,
+    string outputColumnName = "Hypercolumns", string inputColumnName = "Pixels") : IEstimator<HypercolumnExtractingTransformer>
+{
+    /// <inheritdoc />
+    public HypercolumnExtractingTransformer Fit(IDataView input)
+    {
+        var transformer = new HypercolumnExtractingTransformer(backbone, taps ?? backbone.DefaultTaps, outputStride, outputColumnName, inputColumnName);
+        transformer.GetOutputSchema(input.Schema);
+        return transformer;
+    }
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) =>
+        new HypercolumnExtractingTransformer(backbone, taps ?? backbone.DefaultTaps, outputStride, outputColumnName, inputColumnName).GetOutputSchema(inputSchema);
+}
+
+/// <summary>The hypercolumn featurizer; see <see cref="HypercolumnExtractingEstimator"/>.</summary>
+public sealed class HypercolumnExtractingTransformer : ITransformer
+{
+    internal const string Kind = "segml.ExtractHypercolumns";
+
+    internal HypercolumnExtractingTransformer(Backbone backbone, IReadOnlyList<string> taps, int outputStride, string outputColumnName, string inputColumnName)
+    {
+        if (outputStride is not (1 or 2 or 4))
+            throw new ArgumentOutOfRangeException(nameof(outputStride), outputStride, "The output stride must be 1, 2 or 4.");
+        var known = backbone.AvailableTaps.Select(t => t.Name).ToHashSet();
+        foreach (var tap in taps)
+            if (!known.Contains(tap)) throw new ArgumentException($"{backbone.Architecture} has no tap '{tap}'; the taps are: {string.Join(", ", known)}.", nameof(taps));
+        Backbone = backbone;
+        Taps = taps.ToArray();
+        OutputStride = outputStride;
+        OutputColumnName = outputColumnName;
+        InputColumnName = inputColumnName;
+        Channels = backbone.AvailableTaps.Where(t => Taps.Contains(t.Name)).Sum(t => t.Channels);
+    }
+
+    /// <summary>The feature extractor.</summary>
+    public Backbone Backbone { get; }
+
+    /// <summary>The taps concatenated, in network order.</summary>
+    public IReadOnlyList<string> Taps { get; }
+
+    /// <summary>Output stride (1, 2 or 4).</summary>
+    public int OutputStride { get; }
+
+    /// <summary>Z, the hypercolumn length.</summary>
+    public int Channels { get; }
+
+    /// <summary>The column written.</summary>
+    public string OutputColumnName { get; }
+
+    /// <summary>The normalised image column read.</summary>
+    public string InputColumnName { get; }
+
+    /// <summary>Computes the hypercolumns of one normalised [3, H, W] image.</summary>
+    public HypercolumnMaps Extract(Tensor image, CancellationToken cancellation = default)
+    {
+        if (image.Rank != 3 || image.Dim(0) != 3)
+            throw new TensorShapeException($"The image must be a [3, H, W] tensor; got {image}.", nameof(image));
+        var features = Backbone.Forward(image.Span, image.Dim(1), image.Dim(2), Taps, cancellation);
+        return new HypercolumnMaps(features, image.Dim(1), image.Dim(2), OutputStride);
+    }
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MappedDataView.BuildSchema(inputSchema, [Output(inputSchema)]);
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input) => new MappedDataView(input, [Output(input.Schema)]);
+
+    /// <inheritdoc />
+    public void Save(ModelSaveContext context)
+    {
+        context.SetKind(Kind);
+        context.Parameters["architecture"] = Backbone.Architecture;
+        context.Parameters["taps"] = new System.Text.Json.Nodes.JsonArray(Taps.Select(t => (System.Text.Json.Nodes.JsonNode)t).ToArray());
+        context.Parameters["output_stride"] = OutputStride;
+        context.Parameters["output_column"] = OutputColumnName;
+        context.Parameters["input_column"] = InputColumnName;
+        var shapes = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (name, parameter) in Backbone.FeatureParameters)
+        {
+            context.AddTensor(name, parameter.Values, parameter.Shape);
+            shapes[name] = new System.Text.Json.Nodes.JsonArray(parameter.Shape.Select(d => (System.Text.Json.Nodes.JsonNode)d).ToArray());
+        }
+        context.Parameters["parameter_shapes"] = shapes;
+    }
+
+    internal static HypercolumnExtractingTransformer Load(ModelLoadContext context)
+    {
+        var shapes = context.Get<Dictionary<string, int[]>>("parameter_shapes");
+        var parameters = shapes.ToDictionary(p => p.Key, p => new ParameterTensor(p.Value, context.GetTensor(p.Key, p.Value)));
+        Backbone backbone;
+        try
+        {
+            backbone = Backbone.FromParameters(parameters);
+        }
+        catch (ModelLoadException error)
+        {
+            throw new ModelFormatException($"The backbone in step '{context.Entry}' does not build: {error.Message}", context.Path, context.Entry, error);
+        }
+        return new HypercolumnExtractingTransformer(backbone, context.Get<string[]>("taps"), context.Get<int>("output_stride"),
+            context.Get<string>("output_column"), context.Get<string>("input_column"));
+    }
+
+    private OutputColumn Output(DataViewSchema schema)
+    {
+        var column = SchemaChecks.Require<TensorDataViewType>(schema, InputColumnName, "an ImageNet-normalised Tensor [3, H, W] (see NormalizeImageNet)", "ExtractHypercolumns");
+        var dims = ((TensorDataViewType)column.Type).Dimensions;
+        if (dims.Count != 3 || dims[0] != 3)
+            throw SchemaException.WrongType(column, "Tensor [3, H, W]", "Add NormalizeImageNet before ExtractHypercolumns.");
+        string input = InputColumnName;
+        return new OutputColumn(OutputColumnName, new HypercolumnDataViewType(Channels, OutputStride), [input], (cursor, _) =>
+        {
+            var source = cursor.GetGetter<Tensor>(cursor.Schema[input]);
+            HypercolumnMaps? current = null;
+            long position = -1;
+            return (ValueGetter<HypercolumnMaps>)((ref HypercolumnMaps value) =>
+            {
+                if (current is null || position != cursor.Position)
+                {
+                    Tensor image = null!;
+                    source(ref image);
+                    current?.Dispose();
+                    current = Extract(image);
+                    position = cursor.Position;
+                }
+                value = current;
+            });
+        });
+    }
+}
