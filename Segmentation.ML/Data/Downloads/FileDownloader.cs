@@ -102,9 +102,7 @@ public sealed class FileDownloader : IDisposable
         if (File.Exists(destination))
         {
             string? existingHash = await VerifyAsync(destination, url, expectedHash, expectedSize, isPart: false, cancellationToken).ConfigureAwait(false);
-            long length = new FileInfo(destination).Length;
-            progress?.Report(new DownloadProgress(length, length, length));
-            return new DownloadResult(destination, length, DownloadOutcome.AlreadyPresent, 0, existingHash);
+            return new DownloadResult(destination, new FileInfo(destination).Length, DownloadOutcome.AlreadyPresent, 0, existingHash);
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
