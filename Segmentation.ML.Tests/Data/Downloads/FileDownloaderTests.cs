@@ -222,6 +222,20 @@ public sealed class FileDownloaderTests : IAsyncLifetime
         Assert.False(File.Exists(Destination));
     }
 
+    [Fact(Timeout = TestTimeout)]
+    public async Task The_idle_timeout_bounds_silence_not_the_whole_download()
+    {
+        byte[] content = DownloadFixtures.Bytes(12 * 8192);
+        var url = _server.Serve("/slow.bin", content, new ServeBehaviour { ChunkDelay = TimeSpan.FromMilliseconds(100) });
+        using var downloader = Downloader(idleSeconds: 0.5);
+
+        var started = DateTime.UtcNow;
+        await downloader.DownloadAsync(url, Destination);
+
+        Assert.True(DateTime.UtcNow - started > TimeSpan.FromSeconds(1), "the server should have taken over a second");
+        Assert.Equal(content, File.ReadAllBytes(Destination));
+    }
+
     [Theory(Timeout = TestTimeout)]
     [InlineData(404)]
     [InlineData(500)]

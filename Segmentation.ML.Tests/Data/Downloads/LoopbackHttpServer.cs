@@ -19,6 +19,9 @@ internal sealed record ServeBehaviour
     /// <summary>Send this many body bytes, then send nothing more until the server is disposed.</summary>
     public long? StallAfterBytes { get; init; }
 
+    /// <summary>A pause before each 8 KiB block of the body: a slow but live server.</summary>
+    public TimeSpan ChunkDelay { get; init; }
+
     /// <summary>Answer Range requests with 200 and the whole content.</summary>
     public bool IgnoreRange { get; init; }
 }
@@ -199,6 +202,11 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
         {
             while (sent < limit)
             {
+                if (behaviour.ChunkDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(behaviour.ChunkDelay, _stop.Token);
+                }
+
                 int chunk = (int)Math.Min(8192, limit - sent);
                 await stream.WriteAsync(content.AsMemory((int)(start + sent), chunk), _stop.Token);
                 sent += chunk;

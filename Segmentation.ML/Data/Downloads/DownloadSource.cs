@@ -102,6 +102,8 @@ public sealed record ContentCheck(IReadOnlyList<string> RequiredFolders, IReadOn
     }
 
     /// <summary>Throws when <paramref name="folder"/> fails the check.</summary>
+    /// <param name="folder">The dataset folder.</param>
+    /// <param name="what">How the message names the folder, e.g. "The camvid folder unpacked from X".</param>
     /// <exception cref="DownloadException">The folder fails (<see cref="DownloadProblem.UnexpectedContent"/>); the message lists every problem.</exception>
     public void Verify(string folder, string what)
     {
