@@ -100,6 +100,7 @@ public sealed class FileDownloaderTests : IAsyncLifetime
 
         var result = await downloader.DownloadAsync(url, Destination, FileHash.Sha256(DownloadFixtures.Sha256(Content)));
 
+        Assert.Equal(DownloadOutcome.Downloaded, result.Outcome);
         Assert.Equal(Content, File.ReadAllBytes(Destination));
         Assert.Equal(Content.Length, result.BytesTransferred);
         Assert.Equal([null, "bytes=50000-", "bytes=100000-"], _server.Requests.Select(r => r.Range));

@@ -107,23 +107,23 @@ public sealed class FileDownloader : IDisposable
 
         Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
         string part = PartPath(destination);
-        var received = new ByteCounter();
-        bool resumed = false;
+        var received = new TransferState();
+        bool hadPart = File.Exists(part) && new FileInfo(part).Length > 0;
         int retries = 0;
         while (true)
         {
             try
             {
-                var attempt = await TransferAsync(url, part, expectedSize, progress, received, cancellationToken).ConfigureAwait(false);
-                if (attempt.Status == TransferStatus.Complete)
+                var status = await TransferAsync(url, part, expectedSize, progress, received, cancellationToken).ConfigureAwait(false);
+                if (status == TransferStatus.Complete)
                 {
-                    resumed |= attempt.ResumedFrom > 0;
                     break;
                 }
 
                 // The server's answer to the range request showed the part to be useless: the next
                 // attempt, without a part, starts from the first byte.
                 File.Delete(part);
+                received.StartedOver = true;
             }
             catch (DownloadException e) when (e.Problem is DownloadProblem.ConnectionLost or DownloadProblem.Timeout && retries < Options.MaxRetries)
             {
@@ -135,7 +135,7 @@ public sealed class FileDownloader : IDisposable
         string? actualHash = await VerifyAsync(part, url, expectedHash, expectedSize, isPart: true, cancellationToken).ConfigureAwait(false);
         File.Move(part, destination, overwrite: false);
         return new DownloadResult(destination, new FileInfo(destination).Length,
-            resumed ? DownloadOutcome.Resumed : DownloadOutcome.Downloaded, received.Bytes, actualHash);
+            hadPart && !received.StartedOver ? DownloadOutcome.Resumed : DownloadOutcome.Downloaded, received.Bytes, actualHash);
     }
 
     /// <summary>Disposes the HTTP client when this downloader created it.</summary>
@@ -153,22 +153,21 @@ public sealed class FileDownloader : IDisposable
         PartUnusable,
     }
 
-    private readonly record struct Attempt(TransferStatus Status, long ResumedFrom);
-
-    /// <summary>Body bytes received over all attempts of one call.</summary>
-    private sealed class ByteCounter
+    /// <summary>What all attempts of one call did: body bytes received, and whether a part was thrown away.</summary>
+    private sealed class TransferState
     {
         public long Bytes;
+        public bool StartedOver;
     }
 
     /// <summary>One request: continues the part from its current length and returns when the body ended.</summary>
-    private async Task<Attempt> TransferAsync(Uri url, string part, long? expectedSize, IProgress<DownloadProgress>? progress, ByteCounter received, CancellationToken cancellationToken)
+    private async Task<TransferStatus> TransferAsync(Uri url, string part, long? expectedSize, IProgress<DownloadProgress>? progress, TransferState received, CancellationToken cancellationToken)
     {
         long existing = File.Exists(part) ? new FileInfo(part).Length : 0;
         if (expectedSize is long size && existing >= size)
         {
             // A part of the expected length needs no request; a longer one is verified and rejected.
-            return new Attempt(TransferStatus.Complete, existing);
+            return TransferStatus.Complete;
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
@@ -187,7 +186,7 @@ public sealed class FileDownloader : IDisposable
                 var range = response.Content.Headers.ContentRange;
                 if (range?.From != existing)
                 {
-                    return new Attempt(TransferStatus.PartUnusable, existing);
+                    return TransferStatus.PartUnusable;
                 }
 
                 start = existing;
@@ -196,8 +195,9 @@ public sealed class FileDownloader : IDisposable
             case HttpStatusCode.RequestedRangeNotSatisfiable when existing > 0:
                 // The part already reaches the end of the file, or the file is shorter than the part.
                 long? length = response.Content.Headers.ContentRange?.Length;
-                return new Attempt(length is null || length == existing ? TransferStatus.Complete : TransferStatus.PartUnusable, existing);
+                return length is null || length == existing ? TransferStatus.Complete : TransferStatus.PartUnusable;
             case HttpStatusCode.OK:
+                received.StartedOver |= existing > 0;
                 start = 0;
                 total = response.Content.Headers.ContentLength ?? expectedSize;
                 break;
@@ -256,7 +256,7 @@ public sealed class FileDownloader : IDisposable
                 $"The response from {url} ended after {done:N0} of {expected:N0} bytes; run again to resume from {part}.", url, part);
         }
 
-        return new Attempt(TransferStatus.Complete, start);
+        return TransferStatus.Complete;
     }
 
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, long existing, CancellationToken cancellationToken)
