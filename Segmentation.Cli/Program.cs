@@ -4,9 +4,9 @@ using Segmentation.Cli.Commands;
 var root = new RootCommand("segml — semantic segmentation with hypercolumns, on the CPU.")
 {
     BenchCommand.Create(),
-    new Command("data", "Dataset statistics and downloads.") { DataStatsCommand.Create() },
+    new Command("data", "Dataset statistics and downloads.") { DataStatsCommand.Create(), DataFetchCommand.Create() },
     ImageCommands.Create(),
-    new Command("weights", "Pretrained checkpoints: inspect and download.") { WeightsInspectCommand.Create() },
+    new Command("weights", "Pretrained checkpoints: inspect and download.") { WeightsInspectCommand.Create(), WeightsFetchCommand.Create() },
 };
 var parse = root.Parse(args);
 int exitCode = await parse.InvokeAsync();
