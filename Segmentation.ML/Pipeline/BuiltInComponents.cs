@@ -1,3 +1,4 @@
+using Segmentation.ML.Hypercolumns;
 using Segmentation.ML.Trainers;
 using Segmentation.ML.Transforms;
 
@@ -16,5 +17,7 @@ internal static class BuiltInComponents
         ModelComponents.Register(ImageNetNormalizingTransformer.Kind, ImageNetNormalizingTransformer.Load);
         ModelComponents.Register(ImageAugmentingTransformer.Kind, ImageAugmentingTransformer.Load);
         ModelComponents.Register(PixelPriorTransformer.Kind, PixelPriorTransformer.Load);
+        ModelComponents.Register(HypercolumnExtractingTransformer.Kind, HypercolumnExtractingTransformer.Load);
+        ModelComponents.Register(HypercolumnClassifierTransformer.Kind, HypercolumnClassifierTransformer.Load);
     }
 }

@@ -1,0 +1,34 @@
+using Segmentation.ML.Data;
+using Segmentation.ML.Hypercolumns;
+using Segmentation.ML.Models;
+
+namespace Segmentation.ML;
+
+/// <summary>The hypercolumn components of the catalogs.</summary>
+public static class HypercolumnCatalogExtensions
+{
+    /// <summary>Backbone taps upsampled to the output grid and concatenated, per image (see <see cref="HypercolumnExtractingEstimator"/>).</summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="backbone">A loaded backbone (see <see cref="Backbone.Load"/>).</param>
+    /// <param name="taps">Tap names, or null for the backbone's defaults.</param>
+    /// <param name="outputStride">1, 2 or 4.</param>
+    /// <param name="outputColumnName">The hypercolumn column written.</param>
+    /// <param name="inputColumnName">The ImageNet-normalised image tensor read.</param>
+    public static HypercolumnExtractingEstimator ExtractHypercolumns(this TransformsCatalog catalog, Backbone backbone, IReadOnlyList<string>? taps = null,
+        int outputStride = 2, string outputColumnName = "Hypercolumns", string inputColumnName = "Pixels") =>
+        new(backbone ?? throw new ArgumentNullException(nameof(backbone)), taps, outputStride, outputColumnName, inputColumnName);
+
+    /// <summary>The two-stage hypercolumn classifier with default settings but for the ones given.</summary>
+    public static HypercolumnClassifierEstimator HypercolumnClassifier(this TrainersCatalog catalog, int sparseEpochs = HypercolumnClassifierEstimator.Defaults.SparseEpochs,
+        int denseEpochs = HypercolumnClassifierEstimator.Defaults.DenseEpochs, IDataView? validationData = null) =>
+        new(catalog.Context, new HypercolumnClassifierEstimator.Options { SparseEpochs = sparseEpochs, DenseEpochs = denseEpochs, ValidationData = validationData });
+
+    /// <summary>The two-stage hypercolumn classifier configured by an options object.</summary>
+    public static HypercolumnClassifierEstimator HypercolumnClassifier(this TrainersCatalog catalog, HypercolumnClassifierEstimator.Options options) =>
+        new(catalog.Context, options ?? throw new ArgumentNullException(nameof(options)));
+
+    /// <summary>Samples K labelled hypercolumns per class present in each image (see <see cref="PixelSampler.Sample"/>).</summary>
+    public static SampledPixels SamplePixels(this DataOperationsCatalog catalog, IDataView data, int perClass = 6, int? perClassCap = null,
+        string hypercolumnsColumnName = "Hypercolumns", string labelColumnName = "Label") =>
+        PixelSampler.Sample(data, perClass, perClassCap, catalog.Context.NextSeed(), hypercolumnsColumnName, labelColumnName, cancellation: catalog.Context.CancellationToken);
+}

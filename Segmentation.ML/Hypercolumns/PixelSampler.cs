@@ -1,0 +1,187 @@
+using Segmentation.ML.Data;
+using Segmentation.ML.Imaging;
+using Segmentation.ML.Models.Checkpoints;
+using Segmentation.ML.Tensors;
+
+namespace Segmentation.ML.Hypercolumns;
+
+/// <summary>
+/// Labelled hypercolumns sampled from images: <see cref="Features"/> [Count, Channels] and one class per
+/// row. Saved as a safetensors file and loaded back, so one sampling serves many training runs.
+/// </summary>
+public sealed class SampledPixels
+{
+    /// <summary>Wraps sampled rows.</summary>
+    /// <exception cref="ArgumentException">The lengths disagree.</exception>
+    public SampledPixels(float[] features, byte[] labels, int channels, SegmentationClassSet classes)
+    {
+        if (channels < 1 || features.Length != (long)labels.Length * channels)
+            throw new ArgumentException($"{labels.Length} rows of {channels} features need {(long)labels.Length * channels} values; got {features.Length}.", nameof(features));
+        Features = features;
+        Labels = labels;
+        Channels = channels;
+        Classes = classes;
+    }
+
+    /// <summary>Row-major [Count, Channels] hypercolumns.</summary>
+    public float[] Features { get; }
+
+    /// <summary>The class of each row.</summary>
+    public byte[] Labels { get; }
+
+    /// <summary>Z.</summary>
+    public int Channels { get; }
+
+    /// <summary>Rows.</summary>
+    public int Count => Labels.Length;
+
+    /// <summary>The classes the labels index.</summary>
+    public SegmentationClassSet Classes { get; }
+
+    /// <summary>Rows per class.</summary>
+    public int[] CountPerClass()
+    {
+        var counts = new int[Classes.ClassCount];
+        foreach (byte label in Labels) counts[label]++;
+        return counts;
+    }
+
+    /// <summary>A data view with a <c>Features</c> vector column and a <c>Label</c> byte column.</summary>
+    public IDataView ToDataView() => DataView.FromEnumerable(Enumerable.Range(0, Count).Select(i => new Row
+    {
+        Features = Features.AsSpan(i * Channels, Channels).ToArray(),
+        Label = Labels[i],
+    }));
+
+    /// <summary>Writes the set as safetensors (written to a temporary file, then moved into place).</summary>
+    public void Save(string path)
+    {
+        var metadata = new Dictionary<string, string> { ["classes"] = SchemaCodec.WriteClasses(Classes).ToJsonString() };
+        SafetensorsFile.Write(path, [
+            CheckpointTensor.FromFloat32("features", [Count, Channels], Features),
+            CheckpointTensor.FromBytes("labels", CheckpointDType.U8, [Count], Labels),
+        ], metadata);
+    }
+
+    /// <summary>Reads a set written by <see cref="Save"/>.</summary>
+    /// <exception cref="CheckpointFormatException">The file is not such a set.</exception>
+    public static SampledPixels Load(string path)
+    {
+        var state = SafetensorsFile.Read(path);
+        if (!state.TryGetValue("features", out var features) || !state.TryGetValue("labels", out var labels) || features.Rank != 2
+            || !state.Metadata.TryGetValue("classes", out var classes))
+            throw new CheckpointFormatException("A pixel sample file needs 'features' [N, Z], 'labels' [N] and 'classes' metadata.", path);
+        var classSet = SchemaCodec.ReadClasses(System.Text.Json.Nodes.JsonNode.Parse(classes) as System.Text.Json.Nodes.JsonObject, path);
+        return new SampledPixels(features.ToFloat32(), labels.ToBytes(), features.Shape[1], classSet);
+    }
+
+    private sealed class Row
+    {
+        public float[] Features { get; set; } = [];
+        public byte Label { get; set; }
+    }
+}
+
+/// <summary>The sparse sampler: K output-grid cells per class present in each image, seeded; the ignore label is never sampled.</summary>
+public static class PixelSampler
+{
+    /// <summary>
+    /// Samples every row of <paramref name="data"/>: the label map is brought to the hypercolumns' output grid
+    /// (nearest), then for each class present up to <paramref name="perClass"/> distinct cells are drawn and
+    /// their hypercolumns interpolated (only those cells). With <paramref name="perClassCap"/>, each class keeps
+    /// at most that many rows overall (a random subset).
+    /// </summary>
+    /// <exception cref="SchemaException">A column is missing or of the wrong type.</exception>
+    public static SampledPixels Sample(IDataView data, int perClass = 6, int? perClassCap = null, int seed = 0,
+        string hypercolumnsColumnName = "Hypercolumns", string labelColumnName = "Label", IProgress<int>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(perClass, 1);
+        var hypercolumns = SchemaChecks.Require<HypercolumnDataViewType>(data.Schema, hypercolumnsColumnName, "Hypercolumns (see ExtractHypercolumns)", "SamplePixels");
+        var label = SchemaChecks.Require<LabelMapDataViewType>(data.Schema, labelColumnName, "a LabelMap column", "SamplePixels");
+        var classes = ((LabelMapDataViewType)label.Type).Classes;
+        int channels = ((HypercolumnDataViewType)hypercolumns.Type).Channels;
+        var random = new Random(seed);
+        var features = new List<float[]>();
+        var labels = new List<byte>();
+        using (var cursor = data.GetRowCursor([hypercolumns, label]))
+        {
+            var mapsGetter = cursor.GetGetter<HypercolumnMaps>(hypercolumns);
+            var labelGetter = cursor.GetGetter<LabelMap>(label);
+            HypercolumnMaps maps = null!;
+            LabelMap truth = null!;
+            int images = 0;
+            while (cursor.MoveNext())
+            {
+                cancellation.ThrowIfCancellationRequested();
+                labelGetter(ref truth);
+                mapsGetter(ref maps);
+                var grid = GridLabels(truth, maps.OutputHeight, maps.OutputWidth);
+                var (cells, cellLabels) = Choose(grid, maps.OutputWidth, classes.ClassCount, perClass, random);
+                var block = new float[cells.Length * channels];
+                maps.Sample(cells, block);
+                features.Add(block);
+                labels.AddRange(cellLabels);
+                progress?.Report(++images);
+            }
+        }
+        var all = new float[labels.Count * channels];
+        int offset = 0;
+        foreach (var block in features)
+        {
+            block.CopyTo(all, offset);
+            offset += block.Length;
+        }
+        var set = new SampledPixels(all, [.. labels], channels, classes);
+        return perClassCap is int cap ? Cap(set, cap, random) : set;
+    }
+
+    /// <summary>A label map brought to the output grid with PyTorch's nearest rule.</summary>
+    internal static byte[] GridLabels(LabelMap truth, int height, int width)
+    {
+        var grid = new byte[height * width];
+        Resize.Nearest(truth.Labels, truth.Height, truth.Width, grid, height, width);
+        return grid;
+    }
+
+    internal static ((int Y, int X)[] Cells, byte[] Labels) Choose(ReadOnlySpan<byte> grid, int width, int classes, int perClass, Random random)
+    {
+        var byClass = new List<int>[classes];
+        for (int p = 0; p < grid.Length; p++)
+            if (grid[p] < classes) (byClass[grid[p]] ??= []).Add(p);
+        var cells = new List<(int, int)>();
+        var labels = new List<byte>();
+        for (int c = 0; c < classes; c++)
+        {
+            if (byClass[c] is not List<int> positions) continue;
+            int take = Math.Min(perClass, positions.Count);
+            for (int i = 0; i < take; i++)
+            {
+                int j = i + random.Next(positions.Count - i);
+                (positions[i], positions[j]) = (positions[j], positions[i]);
+                cells.Add((positions[i] / width, positions[i] % width));
+                labels.Add((byte)c);
+            }
+        }
+        return ([.. cells], [.. labels]);
+    }
+
+    private static SampledPixels Cap(SampledPixels set, int cap, Random random)
+    {
+        var keep = new List<int>();
+        foreach (var group in Enumerable.Range(0, set.Count).GroupBy(i => set.Labels[i]))
+        {
+            var rows = group.ToArray();
+            random.Shuffle(rows);
+            keep.AddRange(rows.Take(cap));
+        }
+        keep.Sort();
+        var features = new float[keep.Count * set.Channels];
+        var labels = new byte[keep.Count];
+        for (int i = 0; i < keep.Count; i++)
+        {
+            set.Features.AsSpan(keep[i] * set.Channels, set.Channels).CopyTo(features.AsSpan(i * set.Channels));
+            labels[i] = set.Labels[keep[i]];
+        }
+        return new SampledPixels(features, labels, set.Channels, set.Classes);
+    }
+}
