@@ -6,6 +6,9 @@ var root = new RootCommand("segml — semantic segmentation with hypercolumns, o
     BenchCommand.Create(),
     new Command("data", "Dataset statistics and downloads.") { DataStatsCommand.Create() },
     ImageCommands.Create(),
+    TrainCommand.Create(),
+    EvaluateCommand.Create(),
+    PredictCommand.Create(),
 };
 var parse = root.Parse(args);
 int exitCode = await parse.InvokeAsync();
