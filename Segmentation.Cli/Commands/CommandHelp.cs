@@ -19,6 +19,9 @@ internal static class CommandHelp
 
     private sealed class WithSections(HelpAction standard, string examples, string exitCodes) : SynchronousCommandLineAction
     {
+        /// <summary>As the standard help: asking for help is not an error, even when required options are missing.</summary>
+        public override bool ClearsParseErrors => true;
+
         public override int Invoke(ParseResult parse)
         {
             int exit = standard.Invoke(parse);

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Spectre.Console;
 
 namespace Segmentation.Cli.Commands;
 
@@ -74,10 +73,10 @@ internal static class EvaluateCommand
                 Console.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 return ExitCodes.Success;
             }
-            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(Path.GetFileName(modelPath))}[/] on {Markup.Escape(DatasetViews.Describe(data))}, evaluated in [bold]{elapsed.TotalSeconds:F1} s[/] " +
-                                   $"({data.GetRowCount() / Math.Max(elapsed.TotalSeconds, 1e-9):F1} images/s):");
+            Console.WriteLine($"{modelPath} on {DatasetViews.Describe(data)}, evaluated in {elapsed.TotalSeconds:F1} s " +
+                              $"({data.GetRowCount() / Math.Max(elapsed.TotalSeconds, 1e-9):F1} images/s):");
             ModelEvaluation.WriteTables(metrics);
-            if (confusionPath is not null) AnsiConsole.MarkupLine($"Confusion matrix written to [bold]{Markup.Escape(confusionPath)}[/].");
+            if (confusionPath is not null) Console.WriteLine($"Confusion matrix written to {confusionPath}.");
             return ExitCodes.Success;
         })));
         return command;

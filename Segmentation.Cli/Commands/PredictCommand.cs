@@ -75,8 +75,8 @@ internal static class PredictCommand
             int written = ProgressDisplay.Run($"Predicting {images.Count:N0} images", images.Count,
                 task => Predict(context, loaded.Transform(rows), prediction.Classes, outputFolder, withOverlays, task));
             double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-            AnsiConsole.MarkupLine($"Wrote {written:N0} label maps{(withOverlays ? $" and {written:N0} overlays" : "")} to [bold]{Markup.Escape(outputFolder)}[/] " +
-                                   $"in {seconds:F1} s: [bold]{written / seconds:F1} images/s[/].");
+            Console.WriteLine($"Wrote {written:N0} label maps{(withOverlays ? $" and {written:N0} overlays" : "")} to {outputFolder} " +
+                              $"in {seconds:F1} s: {written / seconds:F1} images/s.");
             return ExitCodes.Success;
         })));
         return command;
@@ -90,7 +90,7 @@ internal static class PredictCommand
         public required string ImagePath { get; init; }
     }
 
-    private static int Predict(SegmentationContext context, IDataView predicted, SegmentationClassSet classes, string outputFolder, bool withOverlays, Spectre.Console.ProgressTask task)
+    private static int Predict(SegmentationContext context, IDataView predicted, SegmentationClassSet classes, string outputFolder, bool withOverlays, ProgressTask task)
     {
         var id = predicted.Schema["Id"];
         var label = predicted.Schema[ModelEvaluation.PredictionColumn];

@@ -89,15 +89,15 @@ internal static class TrainCommand
 
             Directory.CreateDirectory(Path.GetDirectoryName(modelPath)!);
             context.Model.Save(model, PredictionInput, modelPath);
-            AnsiConsole.MarkupLine($"Trained [bold]{choice.Name}[/] on {Markup.Escape(DatasetViews.Describe(data))} in [bold]{Seconds(trainingTime)}[/].");
-            AnsiConsole.MarkupLine($"Model saved to [bold]{Markup.Escape(modelPath)}[/] ({new FileInfo(modelPath).Length / 1024.0:F1} KiB).");
+            Console.WriteLine($"Trained {choice.Name} on {DatasetViews.Describe(data)} in {Seconds(trainingTime)}.");
+            Console.WriteLine($"Model saved to {modelPath} ({new FileInfo(modelPath).Length / 1024.0:F1} KiB).");
 
             if (validationData is not null)
             {
                 clock.Restart();
                 var scored = ModelEvaluation.Score(model, validationData, modelPath);
                 var metrics = ModelEvaluation.Evaluate(context, scored, $"Evaluating on {DatasetViews.Describe(validationData)}", quiet: false);
-                AnsiConsole.MarkupLine($"Evaluated on {Markup.Escape(DatasetViews.Describe(validationData))} in [bold]{Seconds(clock.Elapsed)}[/]:");
+                Console.WriteLine($"Evaluated on {DatasetViews.Describe(validationData)} in {Seconds(clock.Elapsed)}:");
                 ModelEvaluation.WriteTables(metrics);
             }
             return ExitCodes.Success;
