@@ -2,7 +2,7 @@ using Spectre.Console;
 
 namespace Segmentation.Cli.Commands;
 
-/// <summary>The one progress bar of the model commands: what is happening, the bar, percentage, elapsed and remaining time.</summary>
+/// <summary>The one progress bar of the model commands: what is happening, the bar, percentage and remaining time (commands print the elapsed time when done).</summary>
 internal static class ProgressDisplay
 {
     /// <summary>Runs <paramref name="work"/> under a bar of <paramref name="total"/> steps; the bar is cleared when the work ends.</summary>
@@ -11,7 +11,7 @@ internal static class ProgressDisplay
         T result = default!;
         AnsiConsole.Progress()
             .AutoClear(true)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(context =>
             {
                 var task = context.AddTask(Markup.Escape(description), maxValue: Math.Max(1, total));

@@ -70,10 +70,10 @@ internal static class TrainCommand
             pipeline.GetOutputSchema(data.Schema);
 
             var clock = Stopwatch.StartNew();
-            string title = $"Training {choice.Name} on {DatasetViews.Describe(data)}";
+            string title = $"Training {choice.Name}";
             var model = ProgressDisplay.Run(title, (data.GetRowCount() ?? 0) * choice.Passes(parse), task =>
             {
-                void ShowLog(object? sender, string message) => task.Description = $"{Markup.Escape(title)} [grey]{Markup.Escape(message)}[/]";
+                void ShowLog(object? sender, string message) => task.Description = $"{Markup.Escape(title)} [grey]{Markup.Escape(Shorten(message, 40))}[/]";
                 context.Log += ShowLog;
                 try
                 {
@@ -115,6 +115,9 @@ internal static class TrainCommand
                 if (result.GetResult(option) is { Implicit: false })
                     result.AddError($"{option.Name} applies to --trainer {other.Name} only, not to --trainer {chosen}.");
     }
+
+    /// <summary>The latest log line shares the row with the bar, so it is kept short enough to leave the bar room.</summary>
+    private static string Shorten(string message, int length) => message.Length <= length ? message : message[..(length - 1)] + "…";
 
     private static string Seconds(TimeSpan time) => $"{time.TotalSeconds:F1} s";
 }
