@@ -51,8 +51,9 @@ internal static class EvaluateCommand
                 throw new CommandFailedException($"--confusion {confusionPath} is a folder; give the CSV file to write.");
             bool quiet = parse.GetValue(json);
 
-            var loaded = context.Model.Load(modelPath, out _);
+            var loaded = context.Model.Load(modelPath, out var modelInput);
             var data = DatasetViews.Open(context, parse, dataset);
+            ModelEvaluation.RequireInputs(modelInput, data.Schema, modelPath, "a dataset view");
             var scored = ModelEvaluation.Score(loaded, data, modelPath);
             var clock = Stopwatch.StartNew();
             var metrics = ModelEvaluation.Evaluate(context, scored, $"Evaluating on {DatasetViews.Describe(data)}", quiet);

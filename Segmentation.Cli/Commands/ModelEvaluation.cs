@@ -12,6 +12,17 @@ internal static class ModelEvaluation
     /// <summary>The column every segml model writes its label maps to.</summary>
     public const string PredictionColumn = "PredictedLabel";
 
+    /// <summary>Refuses a model whose saved input schema names a column <paramref name="supplied"/> lacks or types differently.</summary>
+    /// <exception cref="CommandFailedException">The message names the column and what the command supplies.</exception>
+    public static void RequireInputs(DataViewSchema modelInput, DataViewSchema supplied, string modelPath, string supplier)
+    {
+        foreach (var column in modelInput.Visible)
+            if (supplied.GetColumnOrNull(column.Name)?.Type is not { } type || !type.Equals(column.Type))
+                throw new CommandFailedException(
+                    $"'{modelPath}' reads a column '{column.Name}' ({column.Type}) that {supplier} cannot supply; it supplies {supplied.Describe()}. " +
+                    "Models written by `segml train` read only ImagePath (Text).");
+    }
+
     /// <summary>The model's label-map output and its classes, checked against what the model is given.</summary>
     /// <exception cref="SchemaException">The model needs a column <paramref name="inputSchema"/> lacks.</exception>
     /// <exception cref="CommandFailedException">The model writes no <see cref="PredictionColumn"/> label map.</exception>

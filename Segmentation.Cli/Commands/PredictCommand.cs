@@ -58,17 +58,10 @@ internal static class PredictCommand
             var images = ListImages(parse.GetValue(inputs)!);
             CheckOutputs(images, outputFolder, withOverlays);
 
-            var loaded = context.Model.Load(modelPath, out _);
+            var loaded = context.Model.Load(modelPath, out var modelInput);
             var rows = DataView.FromEnumerable(images);
-            LabelMapDataViewType prediction;
-            try
-            {
-                prediction = ModelEvaluation.PredictionType(loaded, rows.Schema, modelPath);
-            }
-            catch (SchemaException error)
-            {
-                throw new CommandFailedException($"'{modelPath}' cannot predict from image files: {error.Message} Models written by `segml train` can.");
-            }
+            ModelEvaluation.RequireInputs(modelInput, rows.Schema, modelPath, "predict (from image files)");
+            var prediction = ModelEvaluation.PredictionType(loaded, rows.Schema, modelPath);
             Directory.CreateDirectory(outputFolder);
 
             var clock = Stopwatch.StartNew();

@@ -217,6 +217,21 @@ public sealed class ModelCommandTests(TrainedSceneModel trained) : IClassFixture
     }
 
     [Fact]
+    public async Task PredictRefusesAModelThatReadsMoreThanImageFiles()
+    {
+        var context = new SegmentationContext(seed: 1);
+        var data = Pipeline.SyntheticScenes.View(4);
+        string modelPath = Path.Combine(trained.NewFolder("in-memory"), "model.zip");
+        Directory.CreateDirectory(Path.GetDirectoryName(modelPath)!);
+        context.Model.Save(context.Trainers.PixelPrior(gridWidth: 8, gridHeight: 6).Fit(data), data.Schema, modelPath);
+
+        var (exit, _, error) = await Segml.RunAsync("predict", "--model", modelPath, trained.Data.Images("val")[0], "--out", trained.NewFolder("refused"));
+        Assert.Equal(1, exit);
+        Assert.Contains("reads a column 'Image'", error);
+        Assert.Contains(modelPath, error);
+    }
+
+    [Fact]
     public async Task PredictRefusesToOverwriteItsInputs()
     {
         string folder = Path.Combine(trained.Data.Root, "images", "val");
