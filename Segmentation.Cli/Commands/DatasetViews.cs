@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Segmentation.ML;
+using Segmentation.ML.Data;
+
+namespace Segmentation.Cli.Commands;
+
+/// <summary>Opens the dataset that <see cref="DatasetArguments"/> name as a data view, through the context's data catalog.</summary>
+internal static class DatasetViews
+{
+    /// <summary>The split given by --split, or <paramref name="split"/> when set (for --val-split).</summary>
+    /// <exception cref="DatasetException">The layout is wrong or the split list is missing.</exception>
+    /// <exception cref="CommandFailedException">The split has no samples.</exception>
+    public static DatasetDataView Open(SegmentationContext context, ParseResult parse, DatasetArguments arguments, string? split = null)
+    {
+        string root = parse.GetValue(arguments.Data)!.FullName;
+        split ??= parse.GetValue(arguments.Split)!;
+        var view = parse.GetValue(arguments.Dataset) switch
+        {
+            "voc" => context.Data.LoadVoc(root, split),
+            "camvid" => context.Data.LoadCamVid(root, split),
+            _ => context.Data.LoadFolder(root, split),
+        };
+        if (view.GetRowCount() == 0)
+            throw new CommandFailedException($"The {split} split of '{view.Dataset.Root}' has no samples; check --data and --split.");
+        return view;
+    }
+
+    /// <summary>"CamVid train (367 images)".</summary>
+    public static string Describe(DatasetDataView view) => $"{view.Dataset.Classes.Name} {view.Dataset.Split} ({view.GetRowCount():N0} images)";
+}

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Segmentation.Cli.Commands;
+
+/// <summary><c>segml evaluate</c>: a saved model's pixel metrics on a dataset split.</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<FileInfo>("--model")
+        {
+            Description = "The model zip written by `segml train`.",
+            Required = true,
+            HelpName = "model.zip",
+        };
+        var dataset = new DatasetArguments("val");
+        var json = new Option<bool>("--json")
+        {
+            Description = "Print exactly one JSON object instead of tables: model, dataset, data, split, images, pixel_accuracy, mean_class_accuracy, " +
+                          "mean_class_precision, mean_iou, fw_iou (fractions in [0, 1]), counted_pixels, ignored_pixels and per_class rows " +
+                          "(presence in_truth, predicted_only or absent; absent rows carry nulls).",
+        };
+        var confusion = new Option<FileInfo>("--confusion")
+        {
+            Description = "Also write the confusion matrix as CSV: a header of predicted class names, one row of pixel counts per truth class. Written atomically.",
+            HelpName = "FILE.csv",
+        };
+        var command = new Command("evaluate",
+            "Score every image of a dataset split with a saved model and report pixel accuracy, mean class accuracy, mean class precision, " +
+            "mean IoU and frequency-weighted IoU, then precision, recall and IoU per class. The dataset's ignore label is skipped; classes " +
+            "neither in the truth nor predicted are reported as absent and left out of the means.")
+        {
+            model,
+        };
+        CommandHelp.AddSections(command,
+            "segml evaluate --model prior.zip --dataset camvid --data ../shared/data/camvid --split val\n" +
+            "segml evaluate --model prior.zip --dataset camvid --data ../shared/data/camvid --json --confusion confusion.csv",
+            "0 evaluated; 1 failure (missing or corrupt model, unreadable dataset or image; the message names the file); 2 usage error; 130 cancelled with Ctrl+C (no partial CSV).");
+        foreach (var option in dataset.All) command.Options.Add(option);
+        command.Options.Add(json);
+        command.Options.Add(confusion);
+
+        command.SetAction((parse, cancellation) => Task.FromResult(ModelCommandRunner.Run(cancellation, seed: null, context =>
+        {
+            string modelPath = parse.GetValue(model)!.FullName;
+            string? confusionPath = parse.GetValue(confusion)?.FullName;
+            if (confusionPath is not null && Directory.Exists(confusionPath))
+                throw new CommandFailedException($"--confusion {confusionPath} is a folder; give the CSV file to write.");
+            bool quiet = parse.GetValue(json);
+
+            var loaded = context.Model.Load(modelPath, out var modelInput);
+            var data = DatasetViews.Open(context, parse, dataset);
+            ModelEvaluation.RequireInputs(modelInput, data.Schema, modelPath, "a dataset view");
+            var scored = ModelEvaluation.Score(loaded, data, modelPath);
+            var clock = Stopwatch.StartNew();
+            var metrics = ModelEvaluation.Evaluate(context, scored, $"Evaluating on {DatasetViews.Describe(data)}", quiet);
+            var elapsed = clock.Elapsed;
+            if (confusionPath is not null) AtomicFile.WriteAllText(confusionPath, metrics.ConfusionToCsv());
+
+            if (quiet)
+            {
+                var result = new JsonObject
+                {
+                    ["model"] = modelPath,
+                    ["dataset"] = parse.GetValue(dataset.Dataset),
+                    ["data"] = data.Dataset.Root,
+                    ["split"] = data.Dataset.Split,
+                    ["images"] = data.GetRowCount(),
+                };
+                foreach (var (key, value) in metrics.ToJsonObject()) result[key] = value?.DeepClone();
+                Console.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                return ExitCodes.Success;
+            }
+            Console.WriteLine($"{modelPath} on {DatasetViews.Describe(data)}, evaluated in {elapsed.TotalSeconds:F1} s " +
+                              $"({data.GetRowCount() / Math.Max(elapsed.TotalSeconds, 1e-9):F1} images/s):");
+            ModelEvaluation.WriteTables(metrics);
+            if (confusionPath is not null) Console.WriteLine($"Confusion matrix written to {confusionPath}.");
+            return ExitCodes.Success;
+        })));
+        return command;
+    }
+}
