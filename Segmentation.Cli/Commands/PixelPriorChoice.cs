@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Segmentation.ML;
+using Segmentation.ML.Data;
 using Segmentation.ML.Trainers;
 
 namespace Segmentation.Cli.Commands;
@@ -18,7 +19,7 @@ internal sealed class PixelPriorChoice : TrainerChoice
 
     public override IReadOnlyList<Option> Options => [gridWidth, gridHeight];
 
-    public override IEstimator<ITransformer> CreatePipeline(SegmentationContext context, ParseResult parse) =>
+    public override IEstimator<ITransformer> CreatePipeline(SegmentationContext context, ParseResult parse, IDataView? validation) =>
         new EstimatorChain<ITransformer>()
             .Append(context.Transforms.LoadImages())
             .Append(context.Trainers.PixelPrior(gridWidth: parse.GetValue(gridWidth), gridHeight: parse.GetValue(gridHeight)));

@@ -24,11 +24,10 @@ internal static class TrainCommand
         };
         var trainer = new Option<string>("--trainer")
         {
-            Description = "What to train. " + string.Join(" ", trainers.Select(t => $"{t.Name}: {t.Summary}.")
-                .Concat(TrainerChoice.Planned.Keys.Select(name => $"{name}: arrives with the {name} work, not trainable yet."))),
+            Description = "What to train. " + string.Join(" ", trainers.Select(t => $"{t.Name}: {t.Summary}.")),
             Required = true,
         };
-        trainer.AcceptOnlyFromAmong([.. trainers.Select(t => t.Name), .. TrainerChoice.Planned.Keys]);
+        trainer.AcceptOnlyFromAmong([.. trainers.Select(t => t.Name)]);
         var seed = new Option<int?>("--seed")
         {
             Description = "Seed every random choice the trainer makes (sampling, augmentation, initialisation), so a run repeats exactly; pixel-prior makes none. Default: a fresh seed each run.",
@@ -58,15 +57,13 @@ internal static class TrainCommand
         command.SetAction((parse, cancellation) => Task.FromResult(ModelCommandRunner.Run(cancellation, parse.GetValue(seed), context =>
         {
             string name = parse.GetValue(trainer)!;
-            if (TrainerChoice.Planned.TryGetValue(name, out string? explanation))
-                throw new CommandFailedException(explanation, ExitCodes.Usage);
             var choice = trainers.Single(t => t.Name == name);
             string modelPath = parse.GetValue(output)!.FullName;
 
             var data = DatasetViews.Open(context, parse, dataset);
             string? validationSplit = parse.GetValue(validation);
             var validationData = validationSplit is null ? null : DatasetViews.Open(context, parse, dataset, validationSplit);
-            var pipeline = choice.CreatePipeline(context, parse);
+            var pipeline = choice.CreatePipeline(context, parse, validationData);
             pipeline.GetOutputSchema(data.Schema);
 
             var clock = Stopwatch.StartNew();

@@ -241,17 +241,22 @@ public sealed class ModelCommandTests(TrainedSceneModel trained) : IClassFixture
     }
 
     [Fact]
-    public async Task HypercolumnsIsNamedButRefusedAsNotYetAvailable()
+    public async Task HypercolumnsNeedsWeightsAndNamesTheFetchCommand()
     {
         string output = Path.Combine(trained.NewFolder("hyper"), "model.zip");
         var (exit, _, error) = await Segml.RunAsync("train", "--dataset", "folder", "--data", trained.Data.Root, "--trainer", "hypercolumns", "--out", output);
-        Assert.Equal(2, exit);
-        Assert.Contains("hypercolumns", error);
-        Assert.Contains("arrives with the hypercolumns work", error);
+        Assert.Equal(1, exit);
+        Assert.Contains("--weights", error);
+
+        var (missingExit, _, missingError) = await Segml.RunAsync("train", "--dataset", "folder", "--data", trained.Data.Root, "--trainer", "hypercolumns",
+            "--weights", "vgg11", "--out", output);
+        Assert.Equal(1, missingExit);
+        Assert.Contains("segml weights fetch vgg11", missingError);
         Assert.False(File.Exists(output));
 
         var (_, help, _) = await Segml.RunAsync("train", "--help");
         Assert.Contains("<hypercolumns|pixel-prior>", help);
+        Assert.Contains("--dense-epochs", help);
     }
 
     [Fact]

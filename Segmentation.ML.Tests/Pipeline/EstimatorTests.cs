@@ -47,7 +47,7 @@ public class EstimatorTests
     {
         var estimator = context.Transforms.Augment(cropWidth: 20, cropHeight: 16);
         var data = SyntheticScenes.View(6);
-        var loaded = EstimatorWorkout.Run(context, estimator, data, Without("Label"), "Label");
+        var loaded = EstimatorWorkout.Run(context, estimator, data, Without("Label"), "Label", invalidForTransform: Without("Image"));
         Assert.Same(data, loaded.Transform(data));
 
         var augmenter = (ITrainingTimeTransformer)estimator.Fit(data);

@@ -15,7 +15,7 @@ public static class HypercolumnCatalogExtensions
     /// <param name="outputColumnName">The hypercolumn column written.</param>
     /// <param name="inputColumnName">The ImageNet-normalised image tensor read.</param>
     public static HypercolumnExtractingEstimator ExtractHypercolumns(this TransformsCatalog catalog, Backbone backbone, IReadOnlyList<string>? taps = null,
-        int outputStride = 2, string outputColumnName = "Hypercolumns", string inputColumnName = "Pixels") =>
+        int outputStride = HypercolumnExtractingEstimator.Defaults.OutputStride, string outputColumnName = "Hypercolumns", string inputColumnName = "Pixels") =>
         new(backbone ?? throw new ArgumentNullException(nameof(backbone)), taps, outputStride, outputColumnName, inputColumnName);
 
     /// <summary>The two-stage hypercolumn classifier with default settings but for the ones given.</summary>

@@ -13,9 +13,20 @@ namespace Segmentation.ML.Hypercolumns;
 /// |---|---|---|
 /// | no | Tensor [3, H, W] (ImageNet-normalised) | Hypercolumns (Z per cell, grid ⌈H/s⌉ × ⌈W/s⌉) |
 /// </remarks>
-public sealed class HypercolumnExtractingEstimator(Backbone backbone, IReadOnlyList<string>? taps = null, int outputStride = 2,
+public sealed class HypercolumnExtractingEstimator(Backbone backbone, IReadOnlyList<string>? taps = null, int outputStride = HypercolumnExtractingEstimator.Defaults.OutputStride,
     string outputColumnName = "Hypercolumns", string inputColumnName = "Pixels") : IEstimator<HypercolumnExtractingTransformer>
 {
+    /// <summary>The defaults shared by the catalog method and the constructor.</summary>
+    public static class Defaults
+    {
+        /// <summary>
+        /// 4: the dense head's second layer costs 512·1024 multiply-adds per output cell, so at stride 2 a
+        /// 480×360 image needs 45 GFLOP there alone — about a fifth of a second at this class of machine's
+        /// whole FMA peak; stride 4 cuts it fourfold and measured as accurate on CamVid.
+        /// </summary>
+        public const int OutputStride = 4;
+    }
+
     /// <inheritdoc />
     public HypercolumnExtractingTransformer Fit(IDataView input)
     {

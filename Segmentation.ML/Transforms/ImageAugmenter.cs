@@ -22,9 +22,12 @@ public sealed class ImageAugmentingEstimator(int? cropWidth, int? cropHeight, bo
         return new ImageAugmentingTransformer(cropWidth, cropHeight, horizontalFlip, seed, imageColumnName, labelColumnName);
     }
 
-    /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) =>
-        new ImageAugmentingTransformer(cropWidth, cropHeight, horizontalFlip, seed, imageColumnName, labelColumnName).GetOutputSchema(inputSchema);
+    /// <summary>Checks both columns the augmenter trains with; the schema passes through unchanged.</summary>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        SchemaChecks.Require<LabelMapDataViewType>(inputSchema, labelColumnName, "a LabelMap column", "Augment");
+        return new ImageAugmentingTransformer(cropWidth, cropHeight, horizontalFlip, seed, imageColumnName, labelColumnName).GetOutputSchema(inputSchema);
+    }
 }
 
 /// <summary>The fitted augmenter; see <see cref="ImageAugmentingEstimator"/>.</summary>
@@ -63,11 +66,10 @@ public sealed class ImageAugmentingTransformer : ITrainingTimeTransformer
     /// <summary>The label column.</summary>
     public string LabelColumnName { get; }
 
-    /// <inheritdoc />
+    /// <summary>The input schema: at inference the augmenter changes nothing and needs only the image column.</summary>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         SchemaChecks.Require<ImageDataViewType>(inputSchema, ImageColumnName, "an Image column", "Augment");
-        SchemaChecks.Require<LabelMapDataViewType>(inputSchema, LabelColumnName, "a LabelMap column", "Augment");
         return inputSchema;
     }
 
@@ -78,13 +80,20 @@ public sealed class ImageAugmentingTransformer : ITrainingTimeTransformer
         return input;
     }
 
+    private DataViewSchema TrainingSchema(DataViewSchema inputSchema)
+    {
+        GetOutputSchema(inputSchema);
+        SchemaChecks.Require<LabelMapDataViewType>(inputSchema, LabelColumnName, "a LabelMap column", "Augment");
+        return inputSchema;
+    }
+
     /// <summary>
     /// A view that crops and flips each row at random; each call (one per training pass) draws new choices,
     /// reproducibly from <see cref="Seed"/>.
     /// </summary>
     public IDataView TransformForTraining(IDataView input)
     {
-        var schema = GetOutputSchema(input.Schema);
+        var schema = TrainingSchema(input.Schema);
         var imageType = (ImageDataViewType)schema[ImageColumnName].Type;
         var labelType = (LabelMapDataViewType)schema[LabelColumnName].Type;
         int pass = Interlocked.Increment(ref epoch);
