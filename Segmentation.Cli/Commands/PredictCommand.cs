@@ -113,28 +113,11 @@ internal static class PredictCommand
                 if (imageGetter is null || picture.Width != labels.Width || picture.Height != labels.Height) picture = ImageDecoder.DecodeRgb(source);
                 if (picture.Width != labels.Width || picture.Height != labels.Height)
                     throw new CommandFailedException($"The prediction for '{source}' is {labels.Width}×{labels.Height} but the image is {picture.Width}×{picture.Height}; cannot overlay them.");
-                PngEncoder.Save(Blend(picture, labels, overlayColours), Path.Combine(outputFolder, name + ".overlay.png"), OverlayEncoding);
+                PngEncoder.Save(Overlay.Blend(picture, labels, overlayColours), Path.Combine(outputFolder, name + ".overlay.png"), OverlayEncoding);
             }
             task.Value = ++written;
         }
         return written;
-    }
-
-    /// <summary>Each pixel halfway between the image and its predicted class's colour.</summary>
-    private static RgbImage Blend(RgbImage image, LabelMap labels, Palette palette)
-    {
-        var blended = new RgbImage(image.Width, image.Height);
-        ReadOnlySpan<byte> pixels = image.Pixels;
-        ReadOnlySpan<byte> classes = labels.Labels;
-        Span<byte> target = blended.Pixels;
-        for (int i = 0; i < classes.Length; i++)
-        {
-            var colour = classes[i] < palette.Count ? palette[classes[i]] : default;
-            target[3 * i] = (byte)((pixels[3 * i] + colour.R + 1) >> 1);
-            target[3 * i + 1] = (byte)((pixels[3 * i + 1] + colour.G + 1) >> 1);
-            target[3 * i + 2] = (byte)((pixels[3 * i + 2] + colour.B + 1) >> 1);
-        }
-        return blended;
     }
 
     /// <summary>The image files the inputs name, each once, in the order given (a folder's files in name order).</summary>

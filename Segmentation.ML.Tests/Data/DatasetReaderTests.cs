@@ -238,3 +238,29 @@ public sealed class DatasetReaderTests
         Assert.Contains("ignore value 11", e.Message);
     }
 }
+
+public class SyntheticScenesTests
+{
+    [Fact]
+    public void GeneratedScenesOpenAsAFolderDatasetWithValidLabels()
+    {
+        string root = Directory.CreateTempSubdirectory("synthetic").FullName;
+        try
+        {
+            SyntheticScenes.Generate(root, trainCount: 4, valCount: 2, width: 64, height: 48, seed: 3);
+            var train = FolderDataset.Open(root, "train");
+            Assert.Equal(4, train.Samples.Count);
+            Assert.Equal(SyntheticScenes.Classes.ClassNames, train.Classes.ClassNames);
+            var statistics = DatasetStatistics.Compute(train);
+            Assert.Equal(0, statistics.OutOfRangePixels);
+            Assert.True(statistics.ImagesPerClass[0] == 4 && statistics.ImagesPerClass[2] == 4, "every scene has sky and road");
+            var first = train.Load(train.Samples[0]);
+            Assert.Equal((64, 48), (first.Image.Width, first.Image.Height));
+            Assert.Equal(2, FolderDataset.Open(root, "val").Samples.Count);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}

@@ -65,10 +65,15 @@ public class DenseHeadTests
                 Assert.Equal(full.Span[z * plane + cells[i].Item1 * maps.OutputWidth + cells[i].Item2], sampled[i * maps.Channels + z], 1e-5);
     }
 
-    [Fact]
-    public void DenseGradientsMatchFiniteDifferences()
+    /// <summary>Taps coarser than the 5×6 output grid are projected then upsampled; a finer one (7×8) is resampled then projected.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void DenseGradientsMatchFiniteDifferences(bool withFinerTap)
     {
-        using var maps = Maps(5, [2, 3], [(3, 4), (2, 2)], 10, 12, 2);
+        using var maps = withFinerTap
+            ? Maps(5, [2, 3], [(7, 8), (2, 2)], 10, 12, 2)
+            : Maps(5, [2, 3], [(3, 4), (2, 2)], 10, 12, 2);
         var head = Head(5, [4, 3], 3, 6);
         int cells = maps.OutputHeight * maps.OutputWidth;
         var random = new Random(7);

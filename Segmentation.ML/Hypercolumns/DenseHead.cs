@@ -42,14 +42,13 @@ internal static class DenseHead
 
         int z = head.InputSize, hidden = head.Sizes[1];
         var folded = new float[hidden * z];
-        var projections = maps.Taps.Select(t => new float[hidden * t.Map.Dim(1) * t.Map.Dim(2)]).ToArray();
+        var projections = pass.Sources.Select(t => GC.AllocateUninitializedArray<float>(hidden * t.Height * t.Width)).ToArray();
         pass.Upsampling.Backward(upstream, hidden, projections);
         int offset = 0;
-        for (int t = 0; t < maps.Taps.Count; t++)
+        for (int t = 0; t < pass.Sources.Length; t++)
         {
-            var map = maps.Taps[t].Map;
-            int c = map.Dim(0), hw = map.Dim(1) * map.Dim(2);
-            Gemm.Multiply(false, true, hidden, c, hw, 1f, projections[t], hw, map.Span, hw, 0f, folded.AsSpan(offset), z);
+            var (values, c, h, w) = pass.Sources[t];
+            Gemm.Multiply(false, true, hidden, c, h * w, 1f, projections[t], h * w, values, h * w, 0f, folded.AsSpan(offset), z);
             offset += c;
         }
         var biasGradient = new float[hidden];
@@ -69,7 +68,8 @@ internal static class DenseHead
         return loss;
     }
 
-    private sealed record Pass(float[] Logits, float[][] Inputs, float[]?[] Masks, float[][] Activations, FactorisedUpsampling Upsampling);
+    private sealed record Pass(float[] Logits, float[][] Inputs, float[]?[] Masks, float[][] Activations, FactorisedUpsampling Upsampling,
+        (float[] Values, int Channels, int Height, int Width)[] Sources);
 
     private static Pass Forward(HypercolumnHead head, HypercolumnMaps maps, float dropout, Random? random, bool keepTrace)
     {
@@ -78,18 +78,18 @@ internal static class DenseHead
         int z = head.InputSize, hidden = head.Sizes[1], layers = head.LayerCount;
         int cells = maps.OutputHeight * maps.OutputWidth;
         var (weight, bias) = head.FoldedFirstLayer();
-        var projections = new float[maps.Taps.Count][];
+        var sources = GridSources(maps);
+        var projections = new float[sources.Length][];
         int offset = 0;
-        for (int t = 0; t < maps.Taps.Count; t++)
+        for (int t = 0; t < sources.Length; t++)
         {
-            var map = maps.Taps[t].Map;
-            int c = map.Dim(0), hw = map.Dim(1) * map.Dim(2);
-            projections[t] = new float[hidden * hw];
-            Gemm.Multiply(false, false, hidden, hw, c, 1f, weight.AsSpan(offset, (hidden - 1) * z + c), z, map.Span, hw, 0f, projections[t], hw);
+            var (values, c, h, w) = sources[t];
+            projections[t] = GC.AllocateUninitializedArray<float>(hidden * h * w);
+            Gemm.Multiply(false, false, hidden, h * w, c, 1f, weight.AsSpan(offset, (hidden - 1) * z + c), z, values, h * w, 0f, projections[t], h * w);
             offset += c;
         }
-        var upsampling = new FactorisedUpsampling(maps.Taps.Select(t => (t.Map.Dim(1), t.Map.Dim(2))).ToList(), maps.OutputHeight, maps.OutputWidth);
-        var first = new float[hidden * cells];
+        var upsampling = new FactorisedUpsampling(sources.Select(t => (t.Height, t.Width)).ToList(), maps.OutputHeight, maps.OutputWidth);
+        var first = GC.AllocateUninitializedArray<float>(hidden * cells);
         upsampling.Forward(projections, bias, hidden, first, relu: layers > 1);
 
         var inputs = new float[layers][];
@@ -113,7 +113,27 @@ internal static class DenseHead
             Linear.Forward(head.Weights[l], head.Biases[l], current, output, fanIn, fanOut, cells, l < layers - 1 ? FusedActivation.Relu : FusedActivation.None);
             current = output;
         }
-        return new Pass(current, inputs, masks, activations, upsampling);
+        return new Pass(current, inputs, masks, activations, upsampling, sources);
+    }
+
+    /// <summary>
+    /// What the first layer projects for each tap: the tap itself when it is coarser than the output grid
+    /// (project, then upsample: the factorisation), or the tap resampled to the grid when it is at least as
+    /// fine (resample the few channels, then project: cheaper than projecting to the hidden width first).
+    /// Both orders compute the same W·interp(F), because interpolation is linear.
+    /// </summary>
+    private static (float[] Values, int Channels, int Height, int Width)[] GridSources(HypercolumnMaps maps)
+    {
+        int gridHeight = maps.OutputHeight, gridWidth = maps.OutputWidth;
+        return maps.Taps.Select(tap =>
+        {
+            var map = tap.Map;
+            int c = map.Dim(0), h = map.Dim(1), w = map.Dim(2);
+            if (h * w < gridHeight * gridWidth) return (map.Span.ToArray(), c, h, w);
+            var resampled = GC.AllocateUninitializedArray<float>(c * gridHeight * gridWidth);
+            Resize.Bilinear(map.Span, c, h, w, resampled, gridHeight, gridWidth);
+            return (resampled, c, gridHeight, gridWidth);
+        }).ToArray();
     }
 }
 

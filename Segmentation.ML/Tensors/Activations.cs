@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace Segmentation.ML.Tensors;
@@ -39,7 +40,19 @@ public static class Activations
             return;
         }
         float upper = activation == FusedActivation.Relu6 ? 6f : float.PositiveInfinity;
-        for (int i = 0; i < y.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var low = Vector<float>.Zero;
+            var high = new Vector<float>(upper);
+            for (; i + Vector<float>.Count <= y.Length; i += Vector<float>.Count)
+            {
+                var value = new Vector<float>(y.Slice(i));
+                var passes = Vector.BitwiseAnd(Vector.GreaterThan(value, low), Vector.LessThan(value, high));
+                Vector.ConditionalSelect(passes, new Vector<float>(outputGradient.Slice(i)), low).CopyTo(inputGradient.Slice(i));
+            }
+        }
+        for (; i < y.Length; i++)
             inputGradient[i] = y[i] > 0f && y[i] < upper ? outputGradient[i] : 0f;
     }
 
@@ -68,9 +81,49 @@ public static class Dropout
             throw new ArgumentOutOfRangeException(nameof(probability), probability, "The drop probability must be in [0, 1).");
         Activations.CheckSameLength(x.Length, destination.Length, nameof(destination));
         Activations.CheckSameLength(x.Length, mask.Length, nameof(mask));
-        float keep = 1f / (1f - probability);
-        for (int i = 0; i < mask.Length; i++) mask[i] = random.NextSingle() < probability ? 0f : keep;
+        FillMask(mask, probability, (ulong)random.NextInt64());
         TensorPrimitives.Multiply(x, mask, destination);
+    }
+
+    private const int ChunkLength = 1 << 16;
+
+    /// <summary>
+    /// Fills the mask in parallel chunks, each from its own xorshift generator seeded by SplitMix64 of
+    /// (seed, chunk index), so the mask depends only on the seed — not on the thread count.
+    /// </summary>
+    private static void FillMask(Span<float> mask, float probability, ulong seed)
+    {
+        float keep = 1f / (1f - probability);
+        uint threshold = (uint)Math.Min(probability * 4294967296.0, uint.MaxValue);
+        int chunks = (mask.Length + ChunkLength - 1) / ChunkLength;
+        unsafe
+        {
+            fixed (float* pointer = mask)
+            {
+                float* start = pointer;
+                int length = mask.Length;
+                Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = TensorKernels.MaxDegreeOfParallelism }, chunk =>
+                {
+                    ulong state = SplitMix64(seed + (ulong)chunk * 0x9E3779B97F4A7C15UL) | 1UL;
+                    int end = Math.Min(length, (chunk + 1) * ChunkLength);
+                    for (int i = chunk * ChunkLength; i < end; i++)
+                    {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        start[i] = (uint)(state >> 32) < threshold ? 0f : keep;
+                    }
+                });
+            }
+        }
+    }
+
+    private static ulong SplitMix64(ulong x)
+    {
+        x += 0x9E3779B97F4A7C15UL;
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+        return x ^ (x >> 31);
     }
 
     /// <summary>inputGradient = outputGradient · mask; in place allowed.</summary>
