@@ -3,6 +3,7 @@ using Segmentation.Cli.Commands;
 
 var root = new RootCommand("segml — semantic segmentation with hypercolumns, on the CPU.")
 {
+    DemoCommand.Create(),
     BenchCommand.Create(),
     new Command("data", "Dataset statistics and downloads.") { DataStatsCommand.Create(), DataFetchCommand.Create() },
     ImageCommands.Create(),

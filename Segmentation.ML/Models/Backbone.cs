@@ -101,6 +101,19 @@ public abstract class Backbone
         return FromParameters(parameters);
     }
 
+    /// <summary>
+    /// A backbone with torchvision's shapes and random weights (He-style), for demos, tests and benchmarks that
+    /// must run offline. Its hypercolumns carry colour and texture, not ImageNet's knowledge: real use needs
+    /// pretrained weights (<c>segml weights fetch</c>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The architecture is not vgg11, vgg16 or mobilenet_v2.</exception>
+    public static Backbone CreateRandom(string architecture, int seed) => architecture switch
+    {
+        "vgg11" or "vgg16" => Vgg.CreateRandom(architecture, new Random(seed)),
+        "mobilenet_v2" => MobileNetV2.CreateRandom(new Random(seed)),
+        _ => throw new ArgumentException($"Unknown architecture '{architecture}'; use vgg11, vgg16 or mobilenet_v2.", nameof(architecture)),
+    };
+
     /// <summary>Builds the backbone that a torchvision state dict describes, detecting the architecture from its keys.</summary>
     /// <exception cref="ModelLoadException">The keys or shapes match none of the supported architectures; the message names the first problem.</exception>
     public static Backbone FromParameters(IReadOnlyDictionary<string, ParameterTensor> parameters)

@@ -76,9 +76,9 @@ public static class SyntheticScenes
             int w = width / 6 + random.Next(width / 8), h = w / 2, x0 = random.Next(width - w), y0 = horizon + random.Next(Math.Max(1, height - horizon - h));
             Box(x0, y0, x0 + w, y0 + h, 4);
         }
-        for (int p = random.Next(0, 3); p > 0; p--)
+        for (int p = random.Next(1, 4); p > 0; p--)
         {
-            int h = height / 6 + random.Next(height / 8), w = Math.Max(3, h / 3), x0 = random.Next(width - w), y0 = horizon - h / 3 + random.Next(Math.Max(1, height - horizon - h / 2));
+            int h = height / 5 + random.Next(height / 8), w = Math.Max(4, h / 2), x0 = random.Next(width - w), y0 = horizon - h / 3 + random.Next(Math.Max(1, height - horizon - h / 2));
             Box(x0, y0, x0 + w, y0 + h, 5);
         }
 
