@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Segmentation.ML.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -43,7 +42,7 @@ internal sealed class FactorisedUpsampling
                     continue;
                 }
                 var rows = scratch.AsSpan(0, h * OutWidth);
-                for (int y = 0; y < h; y++) Horizontal(source.Slice(y * w, w), xs, rows.Slice(y * OutWidth, OutWidth));
+                for (int y = 0; y < h; y++) xs.Interpolate(source.Slice(y * w, w), rows.Slice(y * OutWidth, OutWidth));
                 for (int oy = 0; oy < OutHeight; oy++)
                 {
                     var row = output.Slice(oy * OutWidth, OutWidth);
@@ -82,7 +81,7 @@ internal sealed class FactorisedUpsampling
                     TensorPrimitives.MultiplyAdd(g, ys.Weight1[oy], bottom, bottom);
                 }
                 target.Clear();
-                for (int y = 0; y < h; y++) HorizontalAdjoint(rows.Slice(y * OutWidth, OutWidth), xs, target.Slice(y * w, w));
+                for (int y = 0; y < h; y++) xs.AddAdjoint(rows.Slice(y * OutWidth, OutWidth), target.Slice(y * w, w));
             }
         });
     }
@@ -96,22 +95,5 @@ internal sealed class FactorisedUpsampling
             var scratch = new float[scratchLength];
             for (int c = channels * t / threads; c < channels * (t + 1) / threads; c++) body(c, scratch);
         });
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Horizontal(ReadOnlySpan<float> row, LinearTaps xs, Span<float> destination)
-    {
-        for (int x = 0; x < destination.Length; x++)
-            destination[x] = xs.Weight0[x] * row[xs.Index0[x]] + xs.Weight1[x] * row[xs.Index1[x]];
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void HorizontalAdjoint(ReadOnlySpan<float> columns, LinearTaps xs, Span<float> row)
-    {
-        for (int x = 0; x < columns.Length; x++)
-        {
-            row[xs.Index0[x]] += xs.Weight0[x] * columns[x];
-            row[xs.Index1[x]] += xs.Weight1[x] * columns[x];
-        }
     }
 }

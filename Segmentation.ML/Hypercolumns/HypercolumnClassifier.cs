@@ -25,7 +25,8 @@ public enum LearningRateSchedule
 /// <param name="LearningRate">Rate used.</param>
 /// <param name="ValidationLoss">Stage A: loss on validation samples; null without validation data.</param>
 /// <param name="ValidationAccuracy">Stage A: accuracy on validation samples; null without validation data.</param>
-/// <param name="ValidationMeanIoU">Stage B: dense mean IoU on the validation images; null without validation data.</param>
+/// <param name="ValidationMeanIoU">Dense mean IoU on the validation images: after every stage B epoch, and on stage A's
+/// closing report (the restored best weights); null without validation data.</param>
 /// <param name="Elapsed">Time since training began.</param>
 public sealed record EpochReport(string Stage, int Epoch, double Loss, float LearningRate, double? ValidationLoss, double? ValidationAccuracy, double? ValidationMeanIoU, TimeSpan Elapsed);
 
@@ -157,8 +158,8 @@ public sealed class HypercolumnClassifierEstimator : IEstimator<HypercolumnClass
         /// <summary>0.1.</summary>
         public const float StepGamma = 0.1f;
 
-        /// <summary>5.</summary>
-        public const int EarlyStoppingPatience = 5;
+        /// <summary>10: at least one step of the step schedule, so a noisy validation loss cannot stop training before the rate drops.</summary>
+        public const int EarlyStoppingPatience = 10;
 
         /// <summary>1.</summary>
         public const int DenseEpochs = 1;
@@ -197,14 +198,21 @@ public sealed class HypercolumnClassifierEstimator : IEstimator<HypercolumnClass
         var classes = ((LabelMapDataViewType)input.Schema[options.LabelColumnName].Type).Classes;
         var clock = Stopwatch.StartNew();
         var random = new Random(context.NextSeed());
-        var head = TrainSparse(input, classes, random, clock);
+        var (head, lastReport) = TrainSparse(input, classes, random, clock);
         var transformer = new HypercolumnClassifierTransformer(head, classes, options.HypercolumnsColumnName, options.PredictedLabelColumnName);
+        if (options.ValidationData is not null && lastReport is not null)
+        {
+            var metrics = transformer.Evaluate(options.ValidationData, options.LabelColumnName, context.CancellationToken);
+            context.Write($"Stage A done: validation mean IoU {metrics.MeanIoU:P1}, pixel accuracy {metrics.PixelAccuracy:P1}.");
+            options.EpochCompleted?.Invoke(lastReport with { ValidationMeanIoU = metrics.MeanIoU, Elapsed = clock.Elapsed });
+        }
         if (options.DenseEpochs > 0) TrainDense(input, transformer, random, clock);
         return transformer;
     }
 
-    private HypercolumnHead TrainSparse(IDataView input, SegmentationClassSet classes, Random random, Stopwatch clock)
+    private (HypercolumnHead Head, EpochReport? Last) TrainSparse(IDataView input, SegmentationClassSet classes, Random random, Stopwatch clock)
     {
+        EpochReport? last = null;
         var samples = LoadOrSample(input, random);
         context.Write($"Stage A: {samples.Count} samples of {samples.Channels} features ({string.Join(", ", samples.CountPerClass().Select((n, c) => $"{classes.ClassNames[c]} {n}"))}).");
         var head = new HypercolumnHead(samples.Channels, options.HiddenSizes, classes.ClassCount, random);
@@ -249,12 +257,12 @@ public sealed class HypercolumnClassifierEstimator : IEstimator<HypercolumnClass
                 }
                 else if (++sinceBest >= options.EarlyStoppingPatience)
                 {
-                    Report(new EpochReport("A", epoch, lossSum / batches, rate, validationLoss, validationAccuracy, null, clock.Elapsed));
+                    Report(last = new EpochReport("A", epoch, lossSum / batches, rate, validationLoss, validationAccuracy, null, clock.Elapsed));
                     context.Write($"Stage A: stopped early at epoch {epoch}; validation loss has not improved for {sinceBest} epochs.");
                     break;
                 }
             }
-            Report(new EpochReport("A", epoch, lossSum / batches, rate, validationLoss, validationAccuracy, null, clock.Elapsed));
+            Report(last = new EpochReport("A", epoch, lossSum / batches, rate, validationLoss, validationAccuracy, null, clock.Elapsed));
         }
         if (bestWeights is not null)
         {
@@ -264,7 +272,7 @@ public sealed class HypercolumnClassifierEstimator : IEstimator<HypercolumnClass
                 bestBiases![l].CopyTo(head.Biases[l], 0);
             }
         }
-        return head;
+        return (head, last);
     }
 
     private SampledPixels LoadOrSample(IDataView input, Random random)

@@ -45,13 +45,13 @@ public static class Resize
                     }
                     else
                     {
-                        Horizontal(plane.Slice(y0 * inWidth, inWidth), xs, upper);
+                        xs.Interpolate(plane.Slice(y0 * inWidth, inWidth), upper);
                         upperRow = y0;
                     }
                 }
                 if (lowerRow != y1)
                 {
-                    Horizontal(plane.Slice(y1 * inWidth, inWidth), xs, lower);
+                    xs.Interpolate(plane.Slice(y1 * inWidth, inWidth), lower);
                     lowerRow = y1;
                 }
                 var row = output.Slice((p * outHeight + oy) * outWidth, outWidth);
@@ -94,7 +94,7 @@ public static class Resize
                 TensorPrimitives.MultiplyAdd(g, ys.Weight1[oy], bottom, bottom);
             }
             for (int y = 0; y < inHeight; y++)
-                HorizontalAdjoint(columns.AsSpan(y * outWidth, outWidth), xs, inputGradient.Slice((p * inHeight + y) * inWidth, inWidth));
+                xs.AddAdjoint(columns.AsSpan(y * outWidth, outWidth), inputGradient.Slice((p * inHeight + y) * inWidth, inWidth));
         }
     }
 
@@ -127,23 +127,6 @@ public static class Resize
         return Math.Min((int)MathF.Floor(destination * scale), inSize - 1);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Horizontal(ReadOnlySpan<float> row, LinearTaps xs, Span<float> destination)
-    {
-        for (int x = 0; x < destination.Length; x++)
-            destination[x] = xs.Weight0[x] * row[xs.Index0[x]] + xs.Weight1[x] * row[xs.Index1[x]];
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void HorizontalAdjoint(ReadOnlySpan<float> columns, LinearTaps xs, Span<float> row)
-    {
-        for (int x = 0; x < columns.Length; x++)
-        {
-            row[xs.Index0[x]] += xs.Weight0[x] * columns[x];
-            row[xs.Index1[x]] += xs.Weight1[x] * columns[x];
-        }
-    }
-
     private static void CheckPlanes(ReadOnlySpan<float> span, int planes, int height, int width, string name)
     {
         if (planes < 0 || height < 1 || width < 1)
@@ -174,6 +157,25 @@ internal sealed class LinearTaps
             taps.Weight0[d] = 1f - w1;
         }
         return taps;
+    }
+
+    /// <summary>destination[d] = w0[d]·source[i0[d]] + w1[d]·source[i1[d]]: one row resampled.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Interpolate(ReadOnlySpan<float> source, Span<float> destination)
+    {
+        for (int d = 0; d < destination.Length; d++)
+            destination[d] = Weight0[d] * source[Index0[d]] + Weight1[d] * source[Index1[d]];
+    }
+
+    /// <summary>The adjoint of <see cref="Interpolate"/>, added: source[i0[d]] += w0[d]·gradient[d], likewise i1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void AddAdjoint(ReadOnlySpan<float> gradient, Span<float> source)
+    {
+        for (int d = 0; d < gradient.Length; d++)
+        {
+            source[Index0[d]] += Weight0[d] * gradient[d];
+            source[Index1[d]] += Weight1[d] * gradient[d];
+        }
     }
 
     /// <summary>PyTorch's area_pixel_compute_source_index and its neighbour, in float as PyTorch computes them.</summary>
