@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Segmentation.ML;
+using Segmentation.ML.Hypercolumns;
 using Segmentation.ML.Data;
 using Segmentation.ML.Imaging;
 using Spectre.Console;
@@ -39,11 +40,15 @@ internal static class PredictCommand
         {
             Description = "Also write DIR/<name>.overlay.png: the image blended 50/50 with the colour of each pixel's predicted class.",
         };
+        var mirror = new Option<bool>("--mirror")
+        {
+            Description = "Hypercolumn models: also predict the left–right mirrored image and average the scores (test-time augmentation; about half the speed).",
+        };
         var command = new Command("predict",
             "Predict a label map for every input image with a saved model. Every file is written to a temporary name and moved into place, " +
             "so Ctrl+C leaves only complete files.")
         {
-            model, inputs, output, overlay,
+            model, inputs, output, overlay, mirror,
         };
         CommandHelp.AddSections(command,
             "segml predict --model prior.zip ../shared/data/camvid/val --out predictions --overlay\n" +
@@ -59,6 +64,7 @@ internal static class PredictCommand
             CheckOutputs(images, outputFolder, withOverlays);
 
             var loaded = context.Model.Load(modelPath, out var modelInput);
+            if (parse.GetValue(mirror)) loaded = loaded.WithMirrorTestTime(true);
             var rows = DataView.FromEnumerable(images);
             ModelEvaluation.RequireInputs(modelInput, rows.Schema, modelPath, "predict (from image files)");
             var prediction = ModelEvaluation.PredictionType(loaded, rows.Schema, modelPath);

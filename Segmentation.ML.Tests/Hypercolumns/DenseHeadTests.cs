@@ -119,3 +119,31 @@ public class DenseHeadTests
         }
     }
 }
+
+public class MirrorTestTimeTests
+{
+    [Fact]
+    public void ScoresAverageTheMirroredImagesScoresFlippedBack()
+    {
+        var maps = DenseHeadTests.Maps(11, [3, 4], [(6, 8), (3, 4)], 12, 16, 2);
+        var mirrored = DenseHeadTests.Maps(12, [3, 4], [(6, 8), (3, 4)], 12, 16, 2);
+        var head = new HypercolumnHead(7, [8], 3, new Random(13));
+        var classifier = new HypercolumnClassifierTransformer(head, new ML.Data.SegmentationClassSet("t", ["a", "b", "c"]), "Hypercolumns", "PredictedLabel");
+
+        var plain = DenseHead.Logits(head, maps);
+        var other = DenseHead.Logits(head, mirrored);
+        maps.Mirrored = mirrored;
+        using var scores = classifier.Scores(maps);
+
+        int gw = maps.OutputWidth, gh = maps.OutputHeight;
+        var expected = new float[plain.Length];
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < gh; y++)
+                for (int x = 0; x < gw; x++)
+                    expected[(c * gh + y) * gw + x] = 0.5f * (plain[(c * gh + y) * gw + x] + other[(c * gh + y) * gw + gw - 1 - x]);
+        var upsampled = new float[3 * 12 * 16];
+        Resize.Bilinear(expected, 3, gh, gw, upsampled, 12, 16);
+        KernelAssert.Close(upsampled, scores.Span, 1e-5, 1e-6, "mirrored average");
+        maps.Dispose();
+    }
+}

@@ -14,9 +14,11 @@ public static class HypercolumnCatalogExtensions
     /// <param name="outputStride">1, 2 or 4.</param>
     /// <param name="outputColumnName">The hypercolumn column written.</param>
     /// <param name="inputColumnName">The ImageNet-normalised image tensor read.</param>
+    /// <param name="mirrorTestTime">Also extract the mirrored image's hypercolumns, which the classifier averages in (test-time augmentation; twice the work).</param>
     public static HypercolumnExtractingEstimator ExtractHypercolumns(this TransformsCatalog catalog, Backbone backbone, IReadOnlyList<string>? taps = null,
-        int outputStride = HypercolumnExtractingEstimator.Defaults.OutputStride, string outputColumnName = "Hypercolumns", string inputColumnName = "Pixels") =>
-        new(backbone ?? throw new ArgumentNullException(nameof(backbone)), taps, outputStride, outputColumnName, inputColumnName);
+        int outputStride = HypercolumnExtractingEstimator.Defaults.OutputStride, string outputColumnName = "Hypercolumns", string inputColumnName = "Pixels",
+        bool mirrorTestTime = false) =>
+        new(backbone ?? throw new ArgumentNullException(nameof(backbone)), taps, outputStride, outputColumnName, inputColumnName, mirrorTestTime);
 
     /// <summary>The two-stage hypercolumn classifier with default settings but for the ones given.</summary>
     public static HypercolumnClassifierEstimator HypercolumnClassifier(this TrainersCatalog catalog, int sparseEpochs = HypercolumnClassifierEstimator.Defaults.SparseEpochs,
@@ -31,4 +33,15 @@ public static class HypercolumnCatalogExtensions
     public static SampledPixels SamplePixels(this DataOperationsCatalog catalog, IDataView data, int perClass = 6, int? perClassCap = null,
         string hypercolumnsColumnName = "Hypercolumns", string labelColumnName = "Label") =>
         PixelSampler.Sample(data, perClass, perClassCap, catalog.Context.NextSeed(), hypercolumnsColumnName, labelColumnName, cancellation: catalog.Context.CancellationToken);
+}
+
+/// <summary>Inference-time settings of a trained hypercolumn model.</summary>
+public static class HypercolumnModels
+{
+    /// <summary>
+    /// The same model with test-time mirroring switched on or off in its hypercolumn featurizer(s); other
+    /// steps are shared. A model without a featurizer is returned as it is.
+    /// </summary>
+    public static TransformerChain<ITransformer> WithMirrorTestTime(this TransformerChain<ITransformer> model, bool enabled) =>
+        new(model.Select(step => step is HypercolumnExtractingTransformer featurizer ? featurizer.WithMirrorTestTime(enabled) : step));
 }

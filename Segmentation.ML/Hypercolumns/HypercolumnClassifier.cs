@@ -459,10 +459,26 @@ public sealed class HypercolumnClassifierTransformer : ITransformer
     /// <summary>Layer sizes: Z, hidden sizes, C.</summary>
     public IReadOnlyList<int> LayerSizes => Head.Sizes;
 
-    /// <summary>Class scores [C, H, W] at the image's resolution for one image's hypercolumns.</summary>
+    /// <summary>
+    /// Class scores [C, H, W] at the image's resolution for one image's hypercolumns; averaged with the
+    /// mirrored image's scores (flipped back) when the maps carry <see cref="HypercolumnMaps.Mirrored"/>.
+    /// </summary>
     public Tensor Scores(HypercolumnMaps maps)
     {
         var logits = DenseHead.Logits(Head, maps);
+        if (maps.Mirrored is HypercolumnMaps mirrored)
+        {
+            var other = DenseHead.Logits(Head, mirrored);
+            int width = maps.OutputWidth;
+            for (int row = 0; row < other.Length / width; row++)
+            {
+                var flipped = other.AsSpan(row * width, width);
+                flipped.Reverse();
+                var target = logits.AsSpan(row * width, width);
+                System.Numerics.Tensors.TensorPrimitives.Add(target, flipped, target);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(target, 0.5f, target);
+            }
+        }
         var scores = Tensor.Uninitialized([Head.Classes, maps.ImageHeight, maps.ImageWidth]);
         Resize.Bilinear(logits, Head.Classes, maps.OutputHeight, maps.OutputWidth, scores.Span, maps.ImageHeight, maps.ImageWidth);
         return scores;

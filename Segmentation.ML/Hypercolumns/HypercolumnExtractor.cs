@@ -14,7 +14,7 @@ namespace Segmentation.ML.Hypercolumns;
 /// | no | Tensor [3, H, W] (ImageNet-normalised) | Hypercolumns (Z per cell, grid ⌈H/s⌉ × ⌈W/s⌉) |
 /// </remarks>
 public sealed class HypercolumnExtractingEstimator(Backbone backbone, IReadOnlyList<string>? taps = null, int outputStride = HypercolumnExtractingEstimator.Defaults.OutputStride,
-    string outputColumnName = "Hypercolumns", string inputColumnName = "Pixels") : IEstimator<HypercolumnExtractingTransformer>
+    string outputColumnName = "Hypercolumns", string inputColumnName = "Pixels", bool mirrorTestTime = false) : IEstimator<HypercolumnExtractingTransformer>
 {
     /// <summary>The defaults shared by the catalog method and the constructor.</summary>
     public static class Defaults
@@ -30,7 +30,7 @@ public sealed class HypercolumnExtractingEstimator(Backbone backbone, IReadOnlyL
     /// <inheritdoc />
     public HypercolumnExtractingTransformer Fit(IDataView input)
     {
-        var transformer = new HypercolumnExtractingTransformer(backbone, taps ?? backbone.DefaultTaps, outputStride, outputColumnName, inputColumnName);
+        var transformer = new HypercolumnExtractingTransformer(backbone, taps ?? backbone.DefaultTaps, outputStride, outputColumnName, inputColumnName, mirrorTestTime);
         transformer.GetOutputSchema(input.Schema);
         return transformer;
     }
@@ -45,8 +45,10 @@ public sealed class HypercolumnExtractingTransformer : ITransformer
 {
     internal const string Kind = "segml.ExtractHypercolumns";
 
-    internal HypercolumnExtractingTransformer(Backbone backbone, IReadOnlyList<string> taps, int outputStride, string outputColumnName, string inputColumnName)
+    internal HypercolumnExtractingTransformer(Backbone backbone, IReadOnlyList<string> taps, int outputStride, string outputColumnName, string inputColumnName,
+        bool mirrorTestTime = false)
     {
+        MirrorTestTime = mirrorTestTime;
         if (outputStride is not (1 or 2 or 4))
             throw new ArgumentOutOfRangeException(nameof(outputStride), outputStride, "The output stride must be 1, 2 or 4.");
         var known = backbone.AvailableTaps.Select(t => t.Name).ToHashSet();
@@ -78,13 +80,34 @@ public sealed class HypercolumnExtractingTransformer : ITransformer
     /// <summary>The normalised image column read.</summary>
     public string InputColumnName { get; }
 
+    /// <summary>
+    /// Test-time augmentation: also compute the hypercolumns of the mirrored image (<see cref="HypercolumnMaps.Mirrored"/>),
+    /// which the classifier averages in. Doubles the backbone's and the head's work.
+    /// </summary>
+    public bool MirrorTestTime { get; }
+
+    /// <summary>The same featurizer with test-time mirroring on or off (for example on a loaded model).</summary>
+    public HypercolumnExtractingTransformer WithMirrorTestTime(bool enabled) =>
+        new(Backbone, Taps, OutputStride, OutputColumnName, InputColumnName, enabled);
+
     /// <summary>Computes the hypercolumns of one normalised [3, H, W] image.</summary>
     public HypercolumnMaps Extract(Tensor image, CancellationToken cancellation = default)
     {
         if (image.Rank != 3 || image.Dim(0) != 3)
             throw new TensorShapeException($"The image must be a [3, H, W] tensor; got {image}.", nameof(image));
-        var features = Backbone.Forward(image.Span, image.Dim(1), image.Dim(2), Taps, cancellation);
-        return new HypercolumnMaps(features, image.Dim(1), image.Dim(2), OutputStride);
+        int height = image.Dim(1), width = image.Dim(2);
+        var maps = new HypercolumnMaps(Backbone.Forward(image.Span, height, width, Taps, cancellation), height, width, OutputStride);
+        if (MirrorTestTime)
+        {
+            using var mirrored = Tensor.Uninitialized([3, height, width]);
+            for (int row = 0; row < 3 * height; row++)
+            {
+                image.Span.Slice(row * width, width).CopyTo(mirrored.Span.Slice(row * width, width));
+                mirrored.Span.Slice(row * width, width).Reverse();
+            }
+            maps.Mirrored = new HypercolumnMaps(Backbone.Forward(mirrored.Span, height, width, Taps, cancellation), height, width, OutputStride);
+        }
+        return maps;
     }
 
     /// <inheritdoc />
@@ -102,6 +125,7 @@ public sealed class HypercolumnExtractingTransformer : ITransformer
         context.Parameters["output_stride"] = OutputStride;
         context.Parameters["output_column"] = OutputColumnName;
         context.Parameters["input_column"] = InputColumnName;
+        context.Parameters["mirror_test_time"] = MirrorTestTime;
         var shapes = new System.Text.Json.Nodes.JsonObject();
         foreach (var (name, parameter) in Backbone.FeatureParameters)
         {
@@ -125,7 +149,7 @@ public sealed class HypercolumnExtractingTransformer : ITransformer
             throw new ModelFormatException($"The backbone in step '{context.Entry}' does not build: {error.Message}", context.Path, context.Entry, error);
         }
         return new HypercolumnExtractingTransformer(backbone, context.Get<string[]>("taps"), context.Get<int>("output_stride"),
-            context.Get<string>("output_column"), context.Get<string>("input_column"));
+            context.Get<string>("output_column"), context.Get<string>("input_column"), context.Parameters["mirror_test_time"]?.GetValue<bool>() ?? false);
     }
 
     private OutputColumn Output(DataViewSchema schema)

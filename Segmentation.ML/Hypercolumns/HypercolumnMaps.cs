@@ -46,6 +46,9 @@ public sealed class HypercolumnMaps : IDisposable
     /// <summary>Z: the length of one hypercolumn (the taps' channels summed).</summary>
     public int Channels { get; }
 
+    /// <summary>The hypercolumns of the left–right mirrored image, when test-time flipping was asked for; else null.</summary>
+    public HypercolumnMaps? Mirrored { get; internal set; }
+
     /// <summary>
     /// Writes the hypercolumns of the given output-grid cells, one after another (Z values each), into
     /// <paramref name="destination"/>, interpolating each tap at just those cells.
@@ -96,7 +99,11 @@ public sealed class HypercolumnMaps : IDisposable
     }
 
     /// <summary>Releases the tap activations.</summary>
-    public void Dispose() => features.Dispose();
+    public void Dispose()
+    {
+        features.Dispose();
+        Mirrored?.Dispose();
+    }
 }
 
 /// <summary>A column of <see cref="HypercolumnMaps"/> with <see cref="Channels"/> values per hypercolumn.</summary>
