@@ -68,6 +68,8 @@ internal sealed class HypercolumnsChoice : TrainerChoice
 
     private readonly Option<bool> noFlip = new("--no-flip") { Description = "hypercolumns: do not mirror training images at random." };
 
+    private readonly List<EpochReport> reports = [];
+
     public override string Name => "hypercolumns";
 
     public override string Summary => "hypercolumns from a pretrained backbone (--weights) and a shallow MLP, trained on sampled pixels (stage A) then fine-tuned densely on whole images (stage B)";
@@ -76,6 +78,21 @@ internal sealed class HypercolumnsChoice : TrainerChoice
         [weights, backbone, taps, outputStride, samplesPerClass, sparseEpochs, denseEpochs, batchSize, learningRate, denseLearningRate, weightDecay, dropout, hidden, schedule, sampleCache, checkpoint, noFlip];
 
     public override int Passes(ParseResult parse) => 1 + parse.GetValue(denseEpochs);
+
+    public override IEnumerable<string> TrainingReport()
+    {
+        var stageA = reports.Where(r => r.Stage == "A").ToList();
+        if (stageA.Count > 0)
+        {
+            var last = stageA.Last(r => r.ValidationMeanIoU is null);
+            yield return $"Stage A: {last.Epoch} epochs, loss {last.Loss:F3}" +
+                (last.ValidationLoss is double loss ? $", validation loss {loss:F3}, sampled-pixel accuracy {last.ValidationAccuracy:P1}" : "") + $" ({last.Elapsed:mm\\:ss}).";
+            if (stageA.LastOrDefault(r => r.ValidationMeanIoU is not null) is EpochReport closing)
+                yield return $"Stage A alone: validation mean IoU {closing.ValidationMeanIoU:P1}.";
+        }
+        foreach (var report in reports.Where(r => r.Stage == "B"))
+            yield return $"Stage B epoch {report.Epoch}: loss {report.Loss:F3}" + (report.ValidationMeanIoU is double iou ? $", validation mean IoU {iou:P1}" : "") + $" ({report.Elapsed:mm\\:ss}).";
+    }
 
     public override IEstimator<ITransformer> CreatePipeline(SegmentationContext context, ParseResult parse, IDataView? validation)
     {
@@ -116,6 +133,7 @@ internal sealed class HypercolumnsChoice : TrainerChoice
             SampleCachePath = parse.GetValue(sampleCache)?.FullName,
             CheckpointPath = parse.GetValue(checkpoint)?.FullName,
             ValidationData = validationFeatures,
+            EpochCompleted = reports.Add,
         });
         EstimatorChain<ITransformer> pipeline = new EstimatorChain<ITransformer>().Append<ITransformer>(context.Transforms.LoadImages());
         if (!parse.GetValue(noFlip)) pipeline = pipeline.Append<ITransformer>(context.Transforms.Augment(horizontalFlip: true));

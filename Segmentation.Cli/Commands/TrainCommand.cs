@@ -87,6 +87,7 @@ internal static class TrainCommand
             Directory.CreateDirectory(Path.GetDirectoryName(modelPath)!);
             context.Model.Save(model, PredictionInput, modelPath);
             Console.WriteLine($"Trained {choice.Name} on {DatasetViews.Describe(data)} in {Seconds(trainingTime)}.");
+            foreach (string line in choice.TrainingReport()) Console.WriteLine("  " + line);
             Console.WriteLine($"Model saved to {modelPath} ({new FileInfo(modelPath).Length / 1024.0:F1} KiB).");
 
             if (validationData is not null)

@@ -22,6 +22,9 @@ internal abstract class TrainerChoice
     /// <summary>Options only this trainer reads; their help starts with the trainer's name.</summary>
     public abstract IReadOnlyList<Option> Options { get; }
 
+    /// <summary>Lines about the training just finished (per-epoch losses and validation figures), printed after it.</summary>
+    public virtual IEnumerable<string> TrainingReport() => [];
+
     /// <summary>How many times fitting reads the training rows, so the progress bar knows its length.</summary>
     public virtual int Passes(ParseResult parse) => 1;
 
