@@ -25,6 +25,17 @@ internal static class AtomicWrite
         }
     }
 
+    /// <summary>The full path of <paramref name="path"/> after checking that <see cref="Folder"/> may write there.</summary>
+    /// <exception cref="IOException">The path is a file, or a non-empty folder that is not replaceable.</exception>
+    public static string CheckFolder(string path, Func<string, bool> replaceable)
+    {
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        if (File.Exists(full)) throw new IOException($"'{full}' is a file; give a folder to write to.");
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !replaceable(full))
+            throw new IOException($"'{full}' already exists and holds other files; give a new or empty folder (an earlier report there is replaced).");
+        return full;
+    }
+
     /// <summary>
     /// Builds a folder with <paramref name="build"/> in a temporary sibling of <paramref name="path"/>, then moves it into
     /// place. An existing folder at <paramref name="path"/> is replaced only when it is empty or <paramref name="replaceable"/>
@@ -34,10 +45,7 @@ internal static class AtomicWrite
     public static void Folder(string path, Action<string> build, Func<string, bool> replaceable, CancellationToken cancellation = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
-        if (File.Exists(full)) throw new IOException($"'{full}' is a file; give a folder to write the report to.");
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !replaceable(full))
-            throw new IOException($"'{full}' already exists and holds other files; give a new or empty folder (an earlier report there is replaced).");
+        string full = CheckFolder(path, replaceable);
         string parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);
         string name = Path.GetFileName(full);

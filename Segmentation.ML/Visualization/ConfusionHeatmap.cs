@@ -68,7 +68,7 @@ public static class ConfusionHeatmap
                     Name = $"truth {names[truth]}, predicted {names[predicted]}: {(100 * share).ToString("F1", CultureInfo.InvariantCulture)} % ({confusion[truth, predicted]:N0} px)",
                 });
                 if (confusion[truth, predicted] > 0)
-                    drawing.Add(new TextShape(x + Cell / 2.0, y + (Cell - BitmapFont.Height) / 2.0, Math.Round(100 * share).ToString("0", CultureInfo.InvariantCulture),
+                    drawing.Add(new TextShape(x + Cell / 2.0, y + (Cell - BitmapFont.Height) / 2.0, share < 0.005 ? "<1" : Math.Round(100 * share).ToString("0", CultureInfo.InvariantCulture),
                         share > 0.55 ? Theme.Background : Theme.Text, Anchor: TextAnchor.Middle) { Role = "cell-value" });
             }
         }

@@ -25,8 +25,8 @@ public sealed class EvaluationReport
     /// <summary>The ids of the page's sections, in order: summary, per-class, confusion, class-iou, examples.</summary>
     public static IReadOnlyList<string> SectionIds { get; } = ["summary", "per-class", "confusion", "class-iou", "examples"];
 
-    // The heatmap's small font reads better doubled; photos keep their own pixels.
-    private const int HeatmapScale = 2;
+    // The figures' small font reads better doubled; photos keep their own pixels.
+    private const int FigureScale = 2;
 
     /// <summary>The evaluation to report.</summary>
     public required SegmentationMetrics Metrics { get; init; }
@@ -58,7 +58,7 @@ public sealed class EvaluationReport
         void Build(string folder)
         {
             var heatmap = ConfusionHeatmap.Plot(Metrics, Classes);
-            heatmap.SavePng(Path.Combine(folder, "confusion.png"), scale: HeatmapScale);
+            heatmap.SavePng(Path.Combine(folder, "confusion.png"), scale: FigureScale);
             var iou = ClassCharts.IoU(Metrics, Classes);
             iou.SaveSvg(Path.Combine(folder, "class-iou.svg"));
             iou.SavePng(Path.Combine(folder, "class-iou.png"), scale: 2);
@@ -77,6 +77,14 @@ public sealed class EvaluationReport
             }
             AtomicWrite.Bytes(Path.Combine(folder, "index.html"), new UTF8Encoding(false).GetBytes(Page(heatmap, iou, examples)));
         }
+    }
+
+    /// <summary>Refuses up front, before a long evaluation, a <paramref name="directory"/> that <see cref="Save"/> would refuse.</summary>
+    /// <exception cref="IOException">The path is a file or a non-empty folder that holds no report; the message says what to give instead.</exception>
+    public static void CheckTarget(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        AtomicWrite.CheckFolder(directory, IsReport);
     }
 
     private static bool IsReport(string folder) => File.Exists(Path.Combine(folder, "index.html")) && File.Exists(Path.Combine(folder, "confusion.png"));
@@ -98,9 +106,9 @@ public sealed class EvaluationReport
         Section(html, "per-class", "Per class", Metrics.PerClassToHtml(Classes),
             "Recall is the class accuracy. Absent classes (neither in the truth nor predicted) are left out of every mean; predicted-only ones count in mean precision and mean IoU.");
         Section(html, "confusion", "Confusion matrix",
-            $"<img src=\"confusion.png\" width=\"{heatmap.Width * HeatmapScale}\" height=\"{heatmap.Height * HeatmapScale}\" alt=\"{Encode(heatmap.Title)}\"/>",
+            $"<img src=\"confusion.png\" width=\"{heatmap.Width * FigureScale}\" height=\"{heatmap.Height * FigureScale}\" alt=\"{Encode(heatmap.Title)}\"/>",
             "Row i, column j: the share of class i's pixels predicted as class j. The diagonal is each class's recall.");
-        Section(html, "class-iou", "Per-class IoU", iou.ToSvg(),
+        Section(html, "class-iou", "Per-class IoU", iou.ToSvg(displayScale: FigureScale),
             "IoU = correct / (truth + predicted − correct) per class; the dashed line is the mean IoU.");
         var pictures = new StringBuilder();
         foreach (var (example, file, figure) in examples)

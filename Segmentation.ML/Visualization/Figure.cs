@@ -45,7 +45,14 @@ public sealed class Figure
     /// Elements carry a <c>class</c> naming their role (<c>bar</c>, <c>cell</c>, <c>series</c>, <c>swatch</c>) and a
     /// <c>data-name</c> naming their class or series.
     /// </summary>
-    public string ToSvg() => SvgWriter.Write(drawing, Title);
+    /// <param name="displayScale">The size the SVG asks to be shown at, relative to <see cref="Width"/> × <see cref="Height"/> (0.25 to 8); the drawing is unchanged.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The display scale is outside 0.25..8.</exception>
+    public string ToSvg(double displayScale = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(displayScale, 0.25);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(displayScale, 8);
+        return SvgWriter.Write(drawing, Title, displayScale);
+    }
 
     /// <summary>
     /// An HTML fragment for notebooks and reports: the SVG inline for charts, or an <c>&lt;img&gt;</c> of the PNG

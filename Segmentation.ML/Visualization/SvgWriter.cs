@@ -17,15 +17,18 @@ internal static class SvgWriter
     // A monospace glyph advances about 0.6 em: 10 units per em gives the bitmap font's 6-unit advance.
     private const double FontSizePerScale = 10;
 
-    public static string Write(Drawing drawing, string? title = null)
+    /// <param name="drawing">What to write.</param>
+    /// <param name="title">The document's title element, or null.</param>
+    /// <param name="displayScale">The displayed size relative to the drawing's (the viewBox keeps the drawing's units).</param>
+    public static string Write(Drawing drawing, string? title = null, double displayScale = 1)
     {
         var text = new StringBuilder();
         var settings = new XmlWriterSettings { OmitXmlDeclaration = true, Indent = false };
         using (var xml = XmlWriter.Create(text, settings))
         {
             xml.WriteStartElement("svg", Namespace);
-            xml.WriteAttributeString("width", Number(drawing.Width));
-            xml.WriteAttributeString("height", Number(drawing.Height));
+            xml.WriteAttributeString("width", Number(drawing.Width * displayScale));
+            xml.WriteAttributeString("height", Number(drawing.Height * displayScale));
             xml.WriteAttributeString("viewBox", $"0 0 {Number(drawing.Width)} {Number(drawing.Height)}");
             xml.WriteAttributeString("font-family", "DejaVu Sans Mono, Menlo, Consolas, monospace");
             if (title is not null)
