@@ -97,15 +97,15 @@ public sealed class ChartTests
         var series = svg.Descendants(Svg + "polyline").Where(p => (string?)p.Attribute("class") == "series")
             .ToDictionary(p => (string)p.Attribute("data-name")!, p => p.Attribute("points")!.Value.Split(' ')
                 .Select(q => q.Split(',')).Select(q => (X: double.Parse(q[0], CultureInfo.InvariantCulture), Y: double.Parse(q[1], CultureInfo.InvariantCulture))).ToList());
-        Assert.Equal(["train loss, stage A", "train loss, stage B", "validation loss", "pixel accuracy", "mean IoU"], series.Keys);
+        Assert.Equal(["train loss, stage A", "train loss, stage B", "val loss, sampled pixels", "val accuracy, sampled pixels", "val mean IoU, whole images"], series.Keys);
         Assert.Equal(6, series["train loss, stage A"].Count);
         Assert.Equal(2, series["train loss, stage B"].Count);
-        Assert.Equal(8, series["validation loss"].Count);
-        Assert.Equal(8, series["mean IoU"].Count);
+        Assert.Equal(8, series["val loss, sampled pixels"].Count);
+        Assert.Equal(8, series["val mean IoU, whole images"].Count);
         // SVG y grows downwards: a falling loss climbs down the page, a rising accuracy climbs up; epochs go left to right.
         var stageA = series["train loss, stage A"];
         Assert.True(stageA.Zip(stageA.Skip(1)).All(p => p.Second.Y > p.First.Y && p.Second.X > p.First.X));
-        var accuracy = series["pixel accuracy"];
+        var accuracy = series["val accuracy, sampled pixels"];
         Assert.True(accuracy.Take(6).Zip(accuracy.Skip(1).Take(5)).All(p => p.Second.Y < p.First.Y));
         Assert.True(series["train loss, stage B"][0].X > stageA[^1].X);
 

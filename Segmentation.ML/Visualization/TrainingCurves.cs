@@ -5,8 +5,9 @@ namespace Segmentation.ML.Visualization;
 
 /// <summary>
 /// The training curves of the hypercolumn classifier from its <see cref="EpochReport"/>s: on the left the training loss
-/// of stage A (sampled pixels) and stage B (whole images) and the validation loss, on the right the validation pixel
-/// accuracy and mean IoU. Epochs are numbered across both stages; a dashed line marks where stage B starts.
+/// of stage A (sampled pixels) and stage B (whole images) and the validation loss on sampled pixels; on the right the
+/// validation accuracy on sampled pixels (stage A) and the mean IoU on whole validation images (stage B), in percent.
+/// Epochs are numbered across both stages; a dashed line marks where stage B starts.
 /// </summary>
 /// <remarks>Collect the reports with <c>EpochCompleted = reports.Add</c> in <see cref="HypercolumnClassifierEstimator.Options"/>.</remarks>
 public static class TrainingCurves
@@ -27,12 +28,12 @@ public static class TrainingCurves
         {
             new("train loss, stage A", Theme.Series[0], Points(list, x, r => r.Stage == "A" ? r.Loss : null)),
             new("train loss, stage B", Theme.Series[1], Points(list, x, r => r.Stage == "B" ? r.Loss : null)),
-            new("validation loss", Theme.Series[2], Points(list, x, r => r.ValidationLoss)),
+            new("val loss, sampled pixels", Theme.Series[2], Points(list, x, r => r.ValidationLoss)),
         };
         var validation = new List<Series>
         {
-            new("pixel accuracy", Theme.Series[3], Points(list, x, r => r.ValidationAccuracy * 100)),
-            new("mean IoU", Theme.Series[4], Points(list, x, r => r.ValidationMeanIoU * 100)),
+            new("val accuracy, sampled pixels", Theme.Series[3], Points(list, x, r => r.ValidationAccuracy * 100)),
+            new("val mean IoU, whole images", Theme.Series[4], Points(list, x, r => r.ValidationMeanIoU * 100)),
         };
 
         int panelStride = LeftRoom + PanelWidth + PanelGap;
