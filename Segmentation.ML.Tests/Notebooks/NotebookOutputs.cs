@@ -10,12 +10,13 @@ internal static partial class NotebookOutputs
 {
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
 
-    /// <summary>Runs a notebook of the repository and keeps a page of its outputs beside the test assembly (notebook-runs/NAME.html).</summary>
+    /// <summary>Runs a notebook of the repository and keeps a page of its outputs beside the test assembly (notebook-runs/NAME[.parameter=value].html).</summary>
     public static async Task<NotebookRun> RunAsync(string name, IReadOnlyDictionary<string, string>? parameters = null)
     {
         var run = await NotebookRunner.RunAsync(Path.Combine(NotebookRunner.NotebooksFolder, name), parameters);
         string pages = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "notebook-runs")).FullName;
-        File.WriteAllText(Path.Combine(pages, Path.ChangeExtension(name, parameters is { Count: > 0 } ? ".parameters.html" : ".html")), run.ToHtml());
+        string suffix = string.Concat((parameters ?? new Dictionary<string, string>()).Select(p => $".{p.Key}={p.Value.Trim('"')}"));
+        File.WriteAllText(Path.Combine(pages, Path.GetFileNameWithoutExtension(name) + suffix + ".html"), run.ToHtml());
         return run;
     }
 

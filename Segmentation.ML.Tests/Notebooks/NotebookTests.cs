@@ -154,4 +154,16 @@ public sealed partial class NotebookTests
         Assert.Equal(11, TableRows(run.Html("statistics")).Single().Count);
         Assert.All(Images(run.Html("previews")), p => Assert.Equal(8 + 2 * 480 + 8 + 8, p.Image.Width));
     }
+
+    [SharedDataFact]
+    public async Task ExploreDataShowsVocMasksWhereItsImagesAreMissing()
+    {
+        var run = await RunAsync("01-explore-data.ipynb", new Dictionary<string, string> { ["dataset"] = "\"voc\"" });
+        Assert.Equal("VOC2012 train: 1464 images, 21 classes, ignore label 255", run["load"].Outputs[0]);
+        Assert.Equal(21, TableRows(run.Html("statistics")).Single().Count);
+        var masks = Images(run.Html("previews"));
+        Assert.Equal(3, masks.Count);
+        Assert.Equal("2007_000032", masks[0].Alt);
+        Assert.Empty(run["overlay"].Outputs);
+    }
 }
