@@ -34,6 +34,7 @@ internal static class HorizontalBars
         }
         drawing.Add(new TextShape(plotX + PlotWidth / 2.0, plotY + plotHeight + 21, axisLabel, Theme.Text, Anchor: TextAnchor.Middle) { Role = "axis-label" });
 
+        var labels = new List<TextShape>();
         for (int i = 0; i < bars.Count; i++)
         {
             var bar = bars[i];
@@ -44,11 +45,11 @@ internal static class HorizontalBars
             {
                 double width = Math.Max(1, X(value) - plotX);
                 drawing.Add(new RectShape(plotX, rowY, width, BarHeight, bar.Color, Darker(bar.Color)) { Role = "bar", Name = $"{bar.Name}: {Value(value)}" });
-                drawing.Add(new TextShape(plotX + width + 4, rowY + 3.5, bar.Note ?? Value(value), Theme.Text) { Role = "value" });
+                labels.Add(new TextShape(plotX + width + 4, rowY + 3.5, bar.Note ?? Value(value), Theme.Text) { Role = "value" });
             }
             else
             {
-                drawing.Add(new TextShape(plotX + 4, rowY + 3.5, bar.Note ?? "n/a", Theme.Muted) { Role = "value" });
+                labels.Add(new TextShape(plotX + 4, rowY + 3.5, bar.Note ?? "n/a", Theme.Muted) { Role = "value" });
             }
         }
         drawing.Add(new LineShape(plotX, plotY, plotX, plotY + plotHeight, Theme.Axis));
@@ -57,6 +58,12 @@ internal static class HorizontalBars
         {
             drawing.Add(new LineShape(X(mean), plotY - 4, X(mean), plotY + plotHeight, Theme.Text, 1, Dashed: true) { Role = "reference", Name = label });
             drawing.Add(new TextShape(X(mean), plotY - 13, label, Theme.Text, Anchor: TextAnchor.Middle) { Role = "reference-label" });
+        }
+        // Values last, on a patch of background, so the reference line never runs through a number.
+        foreach (var text in labels)
+        {
+            drawing.Add(new RectShape(text.Start - 1, text.Y - 1, text.Length + 2, BitmapFont.Height + 3, Theme.Background));
+            drawing.Add(text);
         }
         return drawing;
     }
