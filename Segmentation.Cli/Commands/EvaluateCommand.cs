@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Segmentation.ML.Visualization;
 
 namespace Segmentation.Cli.Commands;
 
@@ -21,13 +22,30 @@ internal static class EvaluateCommand
         {
             Description = "Print exactly one JSON object instead of tables: model, dataset, data, split, images, pixel_accuracy, mean_class_accuracy, " +
                           "mean_class_precision, mean_iou, fw_iou (fractions in [0, 1]), counted_pixels, ignored_pixels and per_class rows " +
-                          "(presence in_truth, predicted_only or absent; absent rows carry nulls).",
+                          "(presence in_truth, predicted_only or absent; absent rows carry nulls), and report (the index.html written, with --report).",
         };
         var confusion = new Option<FileInfo>("--confusion")
         {
             Description = "Also write the confusion matrix as CSV: a header of predicted class names, one row of pixel counts per truth class. Written atomically.",
             HelpName = "FILE.csv",
         };
+        var report = new Option<DirectoryInfo>("--report")
+        {
+            Description = "Also write an HTML report to this folder: index.html with the metrics, the per-class table, the confusion heatmap, " +
+                          "per-class IoU bars and image | ground truth | prediction pictures, beside its PNG/SVG files, metrics.json and confusion.csv. " +
+                          "Opens offline in any browser. Built in a temporary folder and moved into place; a folder holding an earlier report is replaced.",
+            HelpName = "DIR",
+        };
+        var reportExamples = new Option<int>("--report-examples")
+        {
+            Description = "How many images the report shows side by side, spread evenly over the split.",
+            DefaultValueFactory = _ => 6,
+            HelpName = "N",
+        };
+        reportExamples.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 0 or > 100) result.AddError("--report-examples must be between 0 and 100.");
+        });
         var command = new Command("evaluate",
             "Score every image of a dataset split with a saved model and report pixel accuracy, mean class accuracy, mean class precision, " +
             "mean IoU and frequency-weighted IoU, then precision, recall and IoU per class. The dataset's ignore label is skipped; classes " +
@@ -37,11 +55,14 @@ internal static class EvaluateCommand
         };
         CommandHelp.AddSections(command,
             "segml evaluate --model prior.zip --dataset camvid --data ../shared/data/camvid --split val\n" +
-            "segml evaluate --model prior.zip --dataset camvid --data ../shared/data/camvid --json --confusion confusion.csv",
-            "0 evaluated; 1 failure (missing or corrupt model, unreadable dataset or image; the message names the file); 2 usage error; 130 cancelled with Ctrl+C (no partial CSV).");
+            "segml evaluate --model prior.zip --dataset camvid --data ../shared/data/camvid --json --confusion confusion.csv\n" +
+            "segml evaluate --model camvid.zip --dataset camvid --data data/camvid --split val --report camvid-report",
+            "0 evaluated; 1 failure (missing or corrupt model, unreadable dataset or image, a report folder holding other files; the message names the file); 2 usage error; 130 cancelled with Ctrl+C (no partial CSV or report).");
         foreach (var option in dataset.All) command.Options.Add(option);
         command.Options.Add(json);
         command.Options.Add(confusion);
+        command.Options.Add(report);
+        command.Options.Add(reportExamples);
 
         command.SetAction((parse, cancellation) => Task.FromResult(ModelCommandRunner.Run(cancellation, seed: null, context =>
         {
@@ -50,15 +71,36 @@ internal static class EvaluateCommand
             if (confusionPath is not null && Directory.Exists(confusionPath))
                 throw new CommandFailedException($"--confusion {confusionPath} is a folder; give the CSV file to write.");
             bool quiet = parse.GetValue(json);
+            string? reportPath = parse.GetValue(report)?.FullName;
+            if (reportPath is not null) EvaluationReport.CheckTarget(reportPath);
 
             var loaded = context.Model.Load(modelPath, out var modelInput);
             var data = DatasetViews.Open(context, parse, dataset);
             ModelEvaluation.RequireInputs(modelInput, data.Schema, modelPath, "a dataset view");
             var scored = ModelEvaluation.Score(loaded, data, modelPath);
+            var examples = reportPath is null ? null : new ReportExamples(data, parse.GetValue(reportExamples));
+            if (examples is not null) scored = examples.Watch(scored, "Label", ModelEvaluation.PredictionColumn);
             var clock = Stopwatch.StartNew();
             var metrics = ModelEvaluation.Evaluate(context, scored, $"Evaluating on {DatasetViews.Describe(data)}", quiet);
             var elapsed = clock.Elapsed;
             if (confusionPath is not null) AtomicFile.WriteAllText(confusionPath, metrics.ConfusionToCsv());
+            if (reportPath is not null)
+            {
+                new EvaluationReport
+                {
+                    Title = $"{Path.GetFileName(modelPath)} on {DatasetViews.Describe(data)}",
+                    Metrics = metrics,
+                    Classes = data.Dataset.Classes,
+                    Details =
+                    [
+                        new("model", modelPath),
+                        new("dataset", $"{parse.GetValue(dataset.Dataset)} {data.Dataset.Split} in {data.Dataset.Root}"),
+                        new("images", $"{data.GetRowCount():N0}"),
+                        new("evaluated in", $"{elapsed.TotalSeconds:F1} s"),
+                    ],
+                    Examples = examples!.Collect(),
+                }.Save(reportPath, context.CancellationToken);
+            }
 
             if (quiet)
             {
@@ -71,6 +113,7 @@ internal static class EvaluateCommand
                     ["images"] = data.GetRowCount(),
                 };
                 foreach (var (key, value) in metrics.ToJsonObject()) result[key] = value?.DeepClone();
+                if (reportPath is not null) result["report"] = Path.Combine(reportPath, "index.html");
                 Console.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 return ExitCodes.Success;
             }
@@ -78,6 +121,7 @@ internal static class EvaluateCommand
                               $"({data.GetRowCount() / Math.Max(elapsed.TotalSeconds, 1e-9):F1} images/s):");
             ModelEvaluation.WriteTables(metrics);
             if (confusionPath is not null) Console.WriteLine($"Confusion matrix written to {confusionPath}.");
+            if (reportPath is not null) Console.WriteLine($"Report written to {Path.Combine(reportPath, "index.html")}.");
             return ExitCodes.Success;
         })));
         return command;

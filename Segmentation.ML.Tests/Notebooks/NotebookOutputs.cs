@@ -1,0 +1,43 @@
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Segmentation.ML.Imaging;
+using Segmentation.ML.Tests.Visualization;
+
+namespace Segmentation.ML.Tests.Notebooks;
+
+/// <summary>Reads the figures out of a notebook cell's HTML outputs.</summary>
+internal static partial class NotebookOutputs
+{
+    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
+
+    /// <summary>Runs a notebook of the repository and keeps a page of its outputs beside the test assembly (notebook-runs/NAME[.parameter=value].html).</summary>
+    public static async Task<NotebookRun> RunAsync(string name, IReadOnlyDictionary<string, string>? parameters = null)
+    {
+        var run = await NotebookRunner.RunAsync(Path.Combine(NotebookRunner.NotebooksFolder, name), parameters);
+        string pages = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "notebook-runs")).FullName;
+        string suffix = string.Concat((parameters ?? new Dictionary<string, string>()).Select(p => $".{p.Key}={p.Value.Trim('"')}"));
+        File.WriteAllText(Path.Combine(pages, Path.GetFileNameWithoutExtension(name) + suffix + ".html"), run.ToHtml());
+        return run;
+    }
+
+    /// <summary>The body rows of each HTML table in the outputs.</summary>
+    public static List<List<XElement>> TableRows(IEnumerable<string> html) =>
+        html.Select(HtmlTests.Parse).SelectMany(root => root.DescendantsAndSelf("table")).Select(HtmlTests.BodyRows).ToList();
+
+    /// <summary>The inline PNG images in the outputs, decoded, with their alt text.</summary>
+    public static List<(RgbImage Image, string Alt)> Images(IEnumerable<string> html) =>
+        html.Select(HtmlTests.Parse).SelectMany(root => root.Descendants("img")).Select(img => (HtmlTests.DecodeImg(img), (string)img.Attribute("alt")!)).ToList();
+
+    /// <summary>The inline SVG figures in the outputs.</summary>
+    public static List<XElement> Svgs(IEnumerable<string> html) =>
+        html.Select(HtmlTests.Parse).SelectMany(root => root.Elements(Svg + "svg")).ToList();
+
+    /// <summary>The SVG elements of a role (their class attribute).</summary>
+    public static List<XElement> WithRole(XElement svg, string role) => svg.Descendants().Where(e => (string?)e.Attribute("class") == role).ToList();
+
+    /// <summary>The number in a percentage cell such as "91.3 %".</summary>
+    public static double Percent(XElement cell) => double.Parse(PercentNumber().Match(cell.Value).Value, System.Globalization.CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"\d+(\.\d+)?")]
+    private static partial Regex PercentNumber();
+}

@@ -1,0 +1,169 @@
+using System.Text.RegularExpressions;
+using Segmentation.ML.Tests.Data;
+using static Segmentation.ML.Tests.Notebooks.NotebookOutputs;
+
+namespace Segmentation.ML.Tests.Notebooks;
+
+/// <summary>
+/// Every notebook of the repository, run cell by cell against the built library on small offline data, with each
+/// figure's output checked: table rows, picture sizes, bars and series.
+/// </summary>
+[Collection(NotebookCollection.Name)]
+public sealed partial class NotebookTests
+{
+    private static readonly TimeSpan Budget = TimeSpan.FromMinutes(1);
+
+    [Fact]
+    public void EveryNotebookIsAPolyglotCSharpNotebookWhoseCodeCellsAreCovered()
+    {
+        var files = Directory.GetFiles(NotebookRunner.NotebooksFolder, "*.ipynb").Select(f => Path.GetFileName(f)).Order().ToArray();
+        Assert.Equal(["01-explore-data.ipynb", "02-train-hypercolumns.ipynb", "03-evaluate-and-predict.ipynb"], files);
+        foreach (string file in files)
+        {
+            var notebook = Notebook.Load(Path.Combine(NotebookRunner.NotebooksFolder, file));
+            Assert.Equal(".net-csharp", notebook.KernelSpec);
+            Assert.All(notebook.Cells.Where(c => c.Kind == "code"), c => Assert.Equal("csharp", c.Kernel));
+            Assert.Equal(notebook.Cells.Count, notebook.Cells.Select(c => c.Id).Distinct().Count());
+            Assert.StartsWith("#r \"../Segmentation.ML/bin/Release/net10.0/Segmentation.ML.dll\"", notebook.Cells.First(c => c.Kind == "code").Source);
+            Assert.True(notebook.Cells.Count(c => c.Kind == "markdown") >= notebook.Cells.Count(c => c.Kind == "code") / 2, $"{file} should teach as it goes.");
+        }
+    }
+
+    [Fact]
+    public async Task ExploreDataShowsThePreviewLegendStatisticsAndPictures()
+    {
+        var run = await RunAsync("01-explore-data.ipynb");
+        Assert.True(run.Elapsed < Budget, $"{run.Notebook.Name} took {run.Elapsed.TotalSeconds:F0} s.");
+
+        Assert.Equal("synthetic scenes train: 40 images, 6 classes, ignore label 255", run["load"].Outputs[0]);
+        Assert.Equal(5, TableRows(run.Html("load")).Single().Count);
+
+        var legend = Svgs(run.Html("legend")).Single();
+        Assert.Equal(["sky", "building", "road", "tree", "car", "person"], WithRole(legend, "swatch").Select(s => (string)s.Attribute("data-name")!));
+
+        Assert.Equal(6, TableRows(run.Html("statistics")).Single().Count);
+        Assert.Equal(6, WithRole(Svgs(run.Html("statistics")).Single(), "bar").Count);
+
+        // Three image | mask pairs of 160×120 scenes at twice their size: 8 + 320 + 8 + 320 + 8 wide.
+        var previews = Images(run.Html("previews"));
+        Assert.Equal(3, previews.Count);
+        Assert.All(previews, p => Assert.Equal(8 + 2 * 320 + 8 + 8, p.Image.Width));
+        // Margin, caption, panel titles, the panels, one line of legend, margin.
+        Assert.All(previews, p => Assert.Equal(8 + 14 + 14 + 240 + 8 + 12 + 8, p.Image.Height));
+        Assert.Equal(["train-000: image | ground truth", "train-001: image | ground truth", "train-002: image | ground truth"], previews.Select(p => p.Alt));
+        Assert.Single(Images(run.Html("overlay")));
+    }
+
+    [Fact]
+    public async Task TrainHypercolumnsShowsTheTapsTheTwoStagesCurvesAndAPrediction()
+    {
+        var run = await RunAsync("02-train-hypercolumns.ipynb");
+        Assert.True(run.Elapsed < Budget, $"{run.Notebook.Name} took {run.Elapsed.TotalSeconds:F0} s.");
+
+        Assert.Equal(5, TableRows(run.Html("backbone")).Single().Count);
+        // The default taps' channels: 16 + 24 + 32 + 96 + 320.
+        Assert.Equal("mobilenet_v2: hypercolumns of Z = 488 values per cell", run["backbone"].Outputs[1]);
+        var hypercolumnTables = TableRows(run.Html("hypercolumns"));
+        Assert.Equal([2, 5], hypercolumnTables.Select(t => t.Count));
+        Assert.Equal(["features.1", "16", "16×48×64", "2"], hypercolumnTables[1][0].Elements("td").Select(td => td.Value));
+        Assert.Equal("Output grid: 64×48 cells of 488 values for a 128×96 image (stride 2)", run["hypercolumns"].Outputs.OfType<string>().Single());
+
+        var trained = Assert.IsType<string>(run["train"].Outputs.Single());
+        var epochs = TrainedEpochs().Match(trained);
+        Assert.True(epochs.Success, trained);
+        int stageA = int.Parse(epochs.Groups[1].Value), stageB = int.Parse(epochs.Groups[2].Value);
+        Assert.InRange(stageA, 1, 12);
+        Assert.Equal(2, stageB);
+
+        // One polyline per quantity, a point per epoch that reports it.
+        var curves = Svgs(run.Html("curves")).Single();
+        var points = WithRole(curves, "point").GroupBy(p => (string)p.Attribute("data-name")!).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(stageA, points["train loss, stage A"]);
+        Assert.Equal(stageB, points["train loss, stage B"]);
+        Assert.Equal(stageA, points["val loss, sampled pixels"]);
+        Assert.Equal(stageA, points["val accuracy, sampled pixels"]);
+        Assert.Equal(stageB, points["val mean IoU, whole images"]);
+        Assert.Equal(2, WithRole(curves, "stage-boundary").Count);
+
+        var summary = TableRows(run.Html("predict")).Single();
+        Assert.Equal(7, summary.Count);
+        // Six classes: chance is 1/6, and even random-weight hypercolumns carry the colours that separate these scenes.
+        Assert.InRange(Percent(summary[0].Elements("td").Last()), 40, 100);
+        var prediction = Images(run.Html("predict")).Single();
+        Assert.Equal(8 + 3 * 256 + 2 * 8 + 8, prediction.Image.Width);
+        Assert.StartsWith("val-000: image | ground truth | prediction", prediction.Alt);
+        Assert.Matches(@"^Saved \d+ KiB to .*02-model\.zip", (string)run["save"].Outputs.Single()!);
+    }
+
+    [GeneratedRegex(@"Trained (\d+) stage-A and (\d+) stage-B epochs")]
+    private static partial Regex TrainedEpochs();
+
+    [Fact]
+    public async Task EvaluateAndPredictShowsTablesHeatmapBarsPredictionsAndAReport()
+    {
+        var run = await RunAsync("03-evaluate-and-predict.ipynb");
+        Assert.True(run.Elapsed < Budget, $"{run.Notebook.Name} took {run.Elapsed.TotalSeconds:F0} s.");
+
+        Assert.Equal("Trained a small hypercolumn model on 24 synthetic scenes images", run["model"].Outputs[0]);
+        Assert.StartsWith("Loaded model.zip: 4 steps (ImageLoading → ImageNetNormalizing → HypercolumnExtracting → HypercolumnClassifier), input: ImagePath", (string)run["model"].Outputs[1]!);
+
+        var tables = TableRows(run.Html("evaluate"));
+        Assert.Equal([7, 6], tables.Select(t => t.Count));
+        Assert.InRange(Percent(tables[0][0].Elements("td").Last()), 40, 100);
+
+        // The heatmap of six classes at scale 2, its percentages written in the cells.
+        var heatmap = Images(run.Html("confusion")).Single();
+        Assert.Equal("confusion matrix", heatmap.Alt);
+        Assert.True(heatmap.Image.Width > 2 * 6 * 30 && heatmap.Image.Height > 2 * 6 * 30, $"{heatmap.Image.Width}×{heatmap.Image.Height} is too small for 6×6 cells of 30 units at scale 2.");
+
+        var iou = Svgs(run.Html("iou")).Single();
+        int withIoU = tables[1].Count(r => r.Elements("td").Last().Value != "—");
+        Assert.Equal(withIoU, WithRole(iou, "bar").Count);
+        Assert.InRange(withIoU, 4, 6);
+
+        var pictures = Images(run.Html("overlays"));
+        Assert.Equal(4, pictures.Count);
+        Assert.All(pictures, p => Assert.Equal(8 + 3 * 256 + 2 * 8 + 8, p.Image.Width));
+        Assert.EndsWith("blended over the image: image | ground truth | prediction", pictures[3].Alt);
+
+        Assert.Equal("2 images predicted; identical after reloading the zip: True", run["predict"].Outputs.Single());
+        var report = ReportLine().Match((string)run["report"].Outputs.Single()!);
+        Assert.True(report.Success);
+        Assert.True(File.Exists(report.Groups[1].Value));
+        // index.html, confusion.png, class-iou.svg and .png, metrics.json, confusion.csv and the three examples.
+        Assert.Equal("9", report.Groups[2].Value);
+    }
+
+    [GeneratedRegex(@"^Report: (.+index\.html) \((\d+) files\)$")]
+    private static partial Regex ReportLine();
+
+    [SharedDataFact]
+    public async Task EvaluateAndPredictRunsOnCamVidVal()
+    {
+        var run = await RunAsync("03-evaluate-and-predict.ipynb", new Dictionary<string, string> { ["dataset"] = "\"camvid\"" });
+        Assert.Equal("Trained a pixel-prior baseline on 367 CamVid images", run["model"].Outputs[0]);
+        Assert.Equal([7, 11], TableRows(run.Html("evaluate")).Select(t => t.Count));
+        Assert.All(Images(run.Html("overlays")), p => Assert.Equal(8 + 3 * 480 + 2 * 8 + 8, p.Image.Width));
+    }
+
+    [SharedDataFact]
+    public async Task ExploreDataRunsOnCamVidWhenAskedTo()
+    {
+        var run = await RunAsync("01-explore-data.ipynb", new Dictionary<string, string> { ["dataset"] = "\"camvid\"" });
+        Assert.Equal("CamVid train: 367 images, 11 classes, ignore label 11", run["load"].Outputs[0]);
+        Assert.Equal(11, TableRows(run.Html("statistics")).Single().Count);
+        Assert.All(Images(run.Html("previews")), p => Assert.Equal(8 + 2 * 480 + 8 + 8, p.Image.Width));
+    }
+
+    [SharedDataFact]
+    public async Task ExploreDataShowsVocMasksWhereItsImagesAreMissing()
+    {
+        var run = await RunAsync("01-explore-data.ipynb", new Dictionary<string, string> { ["dataset"] = "\"voc\"" });
+        Assert.Equal("VOC2012 train: 1464 images, 21 classes, ignore label 255", run["load"].Outputs[0]);
+        Assert.Equal(21, TableRows(run.Html("statistics")).Single().Count);
+        var masks = Images(run.Html("previews"));
+        Assert.Equal(3, masks.Count);
+        Assert.Equal("2007_000032", masks[0].Alt);
+        Assert.Empty(run["overlay"].Outputs);
+    }
+}
