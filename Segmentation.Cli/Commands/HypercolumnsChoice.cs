@@ -69,6 +69,7 @@ internal sealed class HypercolumnsChoice : TrainerChoice
     private readonly Option<bool> noFlip = new("--no-flip") { Description = "hypercolumns: do not mirror training images at random." };
 
     private readonly List<EpochReport> reports = [];
+    private readonly List<StageReport> stages = [];
 
     public override string Name => "hypercolumns";
 
@@ -84,11 +85,11 @@ internal sealed class HypercolumnsChoice : TrainerChoice
         var stageA = reports.Where(r => r.Stage == "A").ToList();
         if (stageA.Count > 0)
         {
-            var last = stageA.Last(r => r.ValidationMeanIoU is null);
+            var last = stageA[^1];
             yield return $"Stage A: {last.Epoch} epochs, loss {last.Loss:F3}" +
                 (last.ValidationLoss is double loss ? $", validation loss {loss:F3}, sampled-pixel accuracy {last.ValidationAccuracy:P1}" : "") + $" ({last.Elapsed:mm\\:ss}).";
-            if (stageA.LastOrDefault(r => r.ValidationMeanIoU is not null) is EpochReport closing)
-                yield return $"Stage A alone: validation mean IoU {closing.ValidationMeanIoU:P1}.";
+            if (stages.FirstOrDefault(r => r.Stage == "A")?.Validation is { } alone)
+                yield return $"Stage A alone: validation mean IoU {alone.MeanIoU:P1}, pixel accuracy {alone.PixelAccuracy:P1}.";
         }
         foreach (var report in reports.Where(r => r.Stage == "B"))
             yield return $"Stage B epoch {report.Epoch}: loss {report.Loss:F3}" + (report.ValidationMeanIoU is double iou ? $", validation mean IoU {iou:P1}" : "") + $" ({report.Elapsed:mm\\:ss}).";
@@ -134,6 +135,7 @@ internal sealed class HypercolumnsChoice : TrainerChoice
             CheckpointPath = parse.GetValue(checkpoint)?.FullName,
             ValidationData = validationFeatures,
             EpochCompleted = reports.Add,
+            StageCompleted = stages.Add,
         });
         EstimatorChain<ITransformer> pipeline = new EstimatorChain<ITransformer>().Append<ITransformer>(context.Transforms.LoadImages());
         if (!parse.GetValue(noFlip)) pipeline = pipeline.Append<ITransformer>(context.Transforms.Augment(horizontalFlip: true));

@@ -38,10 +38,16 @@ public enum ClassWeighting
 /// <param name="LearningRate">Rate used.</param>
 /// <param name="ValidationLoss">Stage A: loss on validation samples; null without validation data.</param>
 /// <param name="ValidationAccuracy">Stage A: accuracy on validation samples; null without validation data.</param>
-/// <param name="ValidationMeanIoU">Dense mean IoU on the validation images: after every stage B epoch, and on stage A's
-/// closing report (the restored best weights); null without validation data.</param>
+/// <param name="ValidationMeanIoU">Stage B: dense mean IoU on the validation images; null without validation data.</param>
 /// <param name="Elapsed">Time since training began.</param>
 public sealed record EpochReport(string Stage, int Epoch, double Loss, float LearningRate, double? ValidationLoss, double? ValidationAccuracy, double? ValidationMeanIoU, TimeSpan Elapsed);
+
+/// <summary>The outcome of a whole stage, as reported to <see cref="HypercolumnClassifierEstimator.Options.StageCompleted"/>.</summary>
+/// <param name="Stage">"A" or "B".</param>
+/// <param name="Epochs">Epochs run (stage A may stop early; its weights are those of the best validation loss).</param>
+/// <param name="Validation">Dense metrics of the stage's final weights on the validation images; null without validation data.</param>
+/// <param name="Elapsed">Time since training began.</param>
+public sealed record StageReport(string Stage, int Epochs, SegmentationMetrics? Validation, TimeSpan Elapsed);
 
 /// <summary>
 /// The hypercolumn classifier: stage A trains an MLP (normalisation, hidden layers with ReLU and dropout,
@@ -137,6 +143,9 @@ public sealed class HypercolumnClassifierEstimator : IEstimator<HypercolumnClass
         /// <summary>Called after every epoch of either stage.</summary>
         public Action<EpochReport>? EpochCompleted { get; init; }
 
+        /// <summary>Called when each stage ends, with its validation metrics (stage A alone, then A + B).</summary>
+        public Action<StageReport>? StageCompleted { get; init; }
+
         /// <summary>Called with (done, total) as images are processed in sampling and stage B.</summary>
         public Action<string, int, int>? Progress { get; init; }
     }
@@ -219,13 +228,14 @@ public sealed class HypercolumnClassifierEstimator : IEstimator<HypercolumnClass
         var random = new Random(context.NextSeed());
         var (head, lastReport) = TrainSparse(input, classes, random, clock);
         var transformer = new HypercolumnClassifierTransformer(head, classes, options.HypercolumnsColumnName, options.PredictedLabelColumnName);
-        if (options.ValidationData is not null && lastReport is not null)
+        var stageA = options.ValidationData is null ? null : transformer.Evaluate(options.ValidationData, options.LabelColumnName, context.CancellationToken);
+        if (stageA is not null) context.Write($"Stage A done: validation mean IoU {stageA.MeanIoU:P1}, pixel accuracy {stageA.PixelAccuracy:P1}.");
+        options.StageCompleted?.Invoke(new StageReport("A", lastReport?.Epoch ?? 0, stageA, clock.Elapsed));
+        if (options.DenseEpochs > 0)
         {
-            var metrics = transformer.Evaluate(options.ValidationData, options.LabelColumnName, context.CancellationToken);
-            context.Write($"Stage A done: validation mean IoU {metrics.MeanIoU:P1}, pixel accuracy {metrics.PixelAccuracy:P1}.");
-            options.EpochCompleted?.Invoke(lastReport with { ValidationMeanIoU = metrics.MeanIoU, Elapsed = clock.Elapsed });
+            var stageB = TrainDense(input, transformer, random, clock);
+            options.StageCompleted?.Invoke(new StageReport("B", options.DenseEpochs, stageB, clock.Elapsed));
         }
-        if (options.DenseEpochs > 0) TrainDense(input, transformer, random, clock);
         return transformer;
     }
 
@@ -308,8 +318,10 @@ public sealed class HypercolumnClassifierEstimator : IEstimator<HypercolumnClass
         return samples;
     }
 
-    private void TrainDense(IDataView input, HypercolumnClassifierTransformer transformer, Random random, Stopwatch clock)
+    /// <returns>The validation metrics after the last epoch, or null without validation data.</returns>
+    private SegmentationMetrics? TrainDense(IDataView input, HypercolumnClassifierTransformer transformer, Random random, Stopwatch clock)
     {
+        SegmentationMetrics? validation = null;
         var head = transformer.Head;
         var sgd = new SgdMomentum(head, options.Momentum, options.WeightDecay);
         int firstEpoch = 1;
@@ -364,10 +376,11 @@ public sealed class HypercolumnClassifierEstimator : IEstimator<HypercolumnClass
                 Scale(accumulatedW, accumulatedB!, 1f / accumulated);
                 sgd.Step(accumulatedW, accumulatedB!, rate);
             }
-            double? meanIoU = options.ValidationData is null ? null : transformer.Evaluate(options.ValidationData, options.LabelColumnName, context.CancellationToken).MeanIoU;
+            validation = options.ValidationData is null ? null : transformer.Evaluate(options.ValidationData, options.LabelColumnName, context.CancellationToken);
             if (options.CheckpointPath is string path) DenseCheckpoint.Save(path, head, sgd, epoch);
-            Report(new EpochReport("B", epoch, images == 0 ? 0 : lossSum / images, rate, null, null, meanIoU, clock.Elapsed));
+            Report(new EpochReport("B", epoch, images == 0 ? 0 : lossSum / images, rate, null, null, validation?.MeanIoU, clock.Elapsed));
         }
+        return validation;
     }
 
     /// <summary>Class weights from the label maps' class frequencies (one pass over the labels only).</summary>
