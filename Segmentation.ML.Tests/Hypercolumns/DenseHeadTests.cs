@@ -66,16 +66,18 @@ public class DenseHeadTests
     }
 
     /// <summary>Taps coarser than the 5×6 output grid are projected then upsampled; a finer one (7×8) is resampled then projected.</summary>
+    /// <summary>With image-resolution labels, the loss is taken on the scores upsampled to the 10×12 image.</summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void DenseGradientsMatchFiniteDifferences(bool withFinerTap)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void DenseGradientsMatchFiniteDifferences(bool withFinerTap, bool imageResolutionLoss)
     {
         using var maps = withFinerTap
             ? Maps(5, [2, 3], [(7, 8), (2, 2)], 10, 12, 2)
             : Maps(5, [2, 3], [(3, 4), (2, 2)], 10, 12, 2);
         var head = Head(5, [4, 3], 3, 6);
-        int cells = maps.OutputHeight * maps.OutputWidth;
+        int cells = imageResolutionLoss ? maps.ImageHeight * maps.ImageWidth : maps.OutputHeight * maps.OutputWidth;
         var random = new Random(7);
         var labels = Enumerable.Range(0, cells).Select(_ => (byte)(random.Next(4) == 3 ? 255 : random.Next(3))).ToArray();
 
@@ -84,6 +86,12 @@ public class DenseHeadTests
         double Loss()
         {
             var logits = DenseHead.Logits(head, maps);
+            if (imageResolutionLoss)
+            {
+                var scores = new float[3 * cells];
+                Resize.Bilinear(logits, 3, maps.OutputHeight, maps.OutputWidth, scores, maps.ImageHeight, maps.ImageWidth);
+                logits = scores;
+            }
             return HypercolumnHead.CrossEntropy(logits, 3, labels, null, new float[logits.Length]);
         }
 

@@ -14,17 +14,35 @@ internal static class DenseHead
     public static float[] Logits(HypercolumnHead head, HypercolumnMaps maps) => Forward(head, maps, 0f, null, keepTrace: false).Logits;
 
     /// <summary>
-    /// One image's forward and backward pass with softmax cross-entropy against <paramref name="gridLabels"/>
-    /// (the label map at the output grid; values ≥ C are ignored). Gradients are in the parameters' own
-    /// (normalised-input) space; returns the mean loss over labelled cells.
+    /// One image's forward and backward pass with softmax cross-entropy against <paramref name="labels"/>
+    /// (values ≥ C are ignored), which are either at the output grid (OutputHeight × OutputWidth) or at the
+    /// image's resolution: then the scores are upsampled bilinearly to the image, as at inference, and the
+    /// gradient flows back through the upsampling's adjoint. Gradients are in the parameters' own
+    /// (normalised-input) space; returns the mean loss over labelled pixels.
     /// </summary>
-    public static double Gradient(HypercolumnHead head, HypercolumnMaps maps, ReadOnlySpan<byte> gridLabels, float dropout, Random random,
+    public static double Gradient(HypercolumnHead head, HypercolumnMaps maps, ReadOnlySpan<byte> labels, float dropout, Random random,
         float[]? classWeights, out float[][] weightGradients, out float[][] biasGradients)
     {
         var pass = Forward(head, maps, dropout, random, keepTrace: true);
-        int cells = maps.OutputHeight * maps.OutputWidth, layers = head.LayerCount;
+        int cells = maps.OutputHeight * maps.OutputWidth, layers = head.LayerCount, classes = head.Classes;
         var upstream = new float[pass.Logits.Length];
-        double loss = HypercolumnHead.CrossEntropy(pass.Logits, head.Classes, gridLabels, classWeights, upstream);
+        double loss;
+        if (labels.Length == cells)
+        {
+            loss = HypercolumnHead.CrossEntropy(pass.Logits, classes, labels, classWeights, upstream);
+        }
+        else if (labels.Length == maps.ImageHeight * maps.ImageWidth)
+        {
+            var scores = new float[classes * labels.Length];
+            Resize.Bilinear(pass.Logits, classes, maps.OutputHeight, maps.OutputWidth, scores, maps.ImageHeight, maps.ImageWidth);
+            var scoreGradient = new float[scores.Length];
+            loss = HypercolumnHead.CrossEntropy(scores, classes, labels, classWeights, scoreGradient);
+            Resize.BilinearBackward(scoreGradient, classes, maps.ImageHeight, maps.ImageWidth, upstream, maps.OutputHeight, maps.OutputWidth);
+        }
+        else
+        {
+            throw new TensorShapeException($"Labels must cover the {maps.OutputHeight}×{maps.OutputWidth} output grid or the {maps.ImageHeight}×{maps.ImageWidth} image; got {labels.Length} values.", nameof(labels));
+        }
 
         weightGradients = new float[layers][];
         biasGradients = new float[layers][];

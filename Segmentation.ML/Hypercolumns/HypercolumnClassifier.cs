@@ -131,6 +131,12 @@ public sealed class HypercolumnClassifierEstimator : IEstimator<HypercolumnClass
         /// <summary>Stage B learning rate (cosine to zero over the stage).</summary>
         public float DenseLearningRate { get; init; } = Defaults.DenseLearningRate;
 
+        /// <summary>
+        /// Stage B computes its loss on the scores upsampled to each image's full resolution, as inference
+        /// predicts (true), or on the output grid against labels brought to it by nearest neighbour (false).
+        /// </summary>
+        public bool DenseLossAtImageResolution { get; init; } = Defaults.DenseLossAtImageResolution;
+
         /// <summary>Images whose gradients are averaged per stage B step.</summary>
         public int DenseImagesPerStep { get; init; } = Defaults.DenseImagesPerStep;
 
@@ -197,6 +203,9 @@ public sealed class HypercolumnClassifierEstimator : IEstimator<HypercolumnClass
 
         /// <summary>None.</summary>
         public const ClassWeighting DenseClassWeighting = ClassWeighting.None;
+
+        /// <summary>true.</summary>
+        public const bool DenseLossAtImageResolution = true;
     }
 
     internal HypercolumnClassifierEstimator(SegmentationContext context, Options options)
@@ -351,8 +360,10 @@ public sealed class HypercolumnClassifierEstimator : IEstimator<HypercolumnClass
                     context.CancellationToken.ThrowIfCancellationRequested();
                     labelGetter(ref truth);
                     mapsGetter(ref maps);
-                    var grid = PixelSampler.GridLabels(truth, maps.OutputHeight, maps.OutputWidth);
-                    lossSum += DenseHead.Gradient(head, maps, grid, options.Dropout, random, classWeights, out var dW, out var db);
+                    var targets = options.DenseLossAtImageResolution && truth.Height == maps.ImageHeight && truth.Width == maps.ImageWidth
+                        ? truth.Labels.ToArray()
+                        : PixelSampler.GridLabels(truth, maps.OutputHeight, maps.OutputWidth);
+                    lossSum += DenseHead.Gradient(head, maps, targets, options.Dropout, random, classWeights, out var dW, out var db);
                     images++;
                     if (accumulatedW is null) (accumulatedW, accumulatedB) = (dW, db);
                     else

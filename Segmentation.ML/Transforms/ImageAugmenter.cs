@@ -142,7 +142,8 @@ public sealed class ImageAugmentingTransformer : ITrainingTimeTransformer
                 });
             }),
         };
-        return new MappedDataView(input, outputs, HashCode.Combine(Seed, pass));
+        // Not HashCode.Combine: its per-process randomisation would make seeded training unrepeatable across runs.
+        return new MappedDataView(input, outputs, unchecked(Seed * 1_000_003 + pass));
     }
 
     /// <inheritdoc />
