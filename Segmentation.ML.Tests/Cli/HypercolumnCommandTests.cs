@@ -65,6 +65,26 @@ public sealed class HypercolumnCommandTests : IDisposable
         Assert.Equal(inProcess.Labels.ToArray(), fromProcess.Labels.ToArray());
     }
 
+    [Fact]
+    public async Task MirrorOptionPredictsAndEvaluatesWithTestTimeFlip()
+    {
+        string model = Path.Combine(data.Root, "mirror.zip");
+        var (exit, _, error) = await Segml.RunAsync("train", "--dataset", "folder", "--data", data.Root, "--trainer", "hypercolumns",
+            "--weights", Checkpoint("mobilenet_v2"), "--sparse-epochs", "2", "--dense-epochs", "0", "--hidden", "16", "--seed", "5", "--out", model);
+        Assert.True(exit == 0, error);
+
+        var (evalExit, json, evalError) = await Segml.RunAsync("evaluate", "--model", model, "--dataset", "folder", "--data", data.Root, "--split", "val", "--json", "--mirror");
+        Assert.True(evalExit == 0, evalError);
+        Assert.InRange(JsonNode.Parse(json)!["pixel_accuracy"]!.GetValue<double>(), 0.0, 1.0);
+
+        string image = data.Images("val")[0];
+        string outputs = Path.Combine(data.Root, "mirrored");
+        var (predictExit, _, predictError) = await Segml.RunAsync("predict", "--model", model, image, "--out", outputs, "--mirror");
+        Assert.True(predictExit == 0, predictError);
+        var labels = ImageDecoder.DecodeLabelMap(Path.Combine(outputs, Path.GetFileNameWithoutExtension(image) + ".png"));
+        Assert.Equal(ImageDecoder.DecodeRgb(image).Width, labels.Width);
+    }
+
     private sealed class PathRow
     {
         public string ImagePath { get; set; } = "";
