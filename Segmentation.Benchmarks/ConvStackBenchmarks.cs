@@ -1,3 +1,4 @@
+using Segmentation.ML.Tensors;
 using BenchmarkDotNet.Attributes;
 using Segmentation.ML.Diagnostics;
 using Segmentation.ML.Models;
@@ -21,7 +22,7 @@ public class ConvStackBenchmarks
         vgg16 = Vgg.CreateRandom("vgg16", random);
         var parts = Size.Split('x').Select(int.Parse).ToArray();
         int width = parts[0], height = parts[1];
-        input = PaddedPlanes.FromNchw(KernelBenchmark.RandomValues(random, 3 * height * width, 1f), 3, height, width);
+        input = PaddedPlanes.FromNchw(RandomValues.Uniform(random, 3 * height * width, 1f), 3, height, width);
     }
 
     [GlobalCleanup]

@@ -21,8 +21,8 @@ public class GemmBenchmarks
     {
         var (m, n, k) = Dims;
         var random = new Random(1);
-        a = KernelBenchmark.RandomValues(random, m * k, 1f);
-        b = KernelBenchmark.RandomValues(random, k * n, 1f);
+        a = RandomValues.Uniform(random, m * k, 1f);
+        b = RandomValues.Uniform(random, k * n, 1f);
         c = new float[m * n];
     }
 

@@ -1,3 +1,4 @@
+using Segmentation.ML;
 using Segmentation.ML.Data;
 using Segmentation.ML.Imaging;
 
@@ -12,15 +13,26 @@ internal static class CommandRunner
         {
             return body();
         }
+        catch (CommandFailedException error)
+        {
+            Console.Error.WriteLine($"error: {error.Message}");
+            return error.ExitCode;
+        }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("Cancelled; nothing partial was left behind.");
             return ExitCodes.Cancelled;
         }
-        catch (Exception error) when (error is DatasetException or ImageFormatException or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+        catch (Exception error) when (error is DatasetException or ImageFormatException or ModelFormatException or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
         {
             Console.Error.WriteLine($"error: {error.Message}");
             return ExitCodes.Failure;
         }
     }
+}
+
+/// <summary>A failure the command itself detects (a bad combination of inputs), reported as one line with its exit code.</summary>
+internal sealed class CommandFailedException(string message, int exitCode = ExitCodes.Failure) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
 }

@@ -32,12 +32,12 @@ internal sealed class DatasetArguments
 
     public IEnumerable<Option> All => [Dataset, Data, Split];
 
-    /// <summary>Opens the dataset the options name.</summary>
+    /// <summary>Opens the dataset the options name: the --split list, or <paramref name="split"/> when set (for --val-split).</summary>
     /// <exception cref="DatasetException">The layout is wrong or a list names missing files.</exception>
-    public SegmentationDataset Open(ParseResult parse, DatasetReadOptions? options = null)
+    public SegmentationDataset Open(ParseResult parse, DatasetReadOptions? options = null, string? split = null)
     {
         string root = parse.GetValue(Data)!.FullName;
-        string split = parse.GetValue(Split)!;
+        split ??= parse.GetValue(Split)!;
         return parse.GetValue(Dataset) switch
         {
             "voc" => VocDataset.Open(root, split, options),

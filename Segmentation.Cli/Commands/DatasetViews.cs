@@ -4,22 +4,15 @@ using Segmentation.ML.Data;
 
 namespace Segmentation.Cli.Commands;
 
-/// <summary>Opens the dataset that <see cref="DatasetArguments"/> name as a data view, through the context's data catalog.</summary>
+/// <summary>Opens the dataset that <see cref="DatasetArguments"/> name as a data view.</summary>
 internal static class DatasetViews
 {
-    /// <summary>The split given by --split, or <paramref name="split"/> when set (for --val-split).</summary>
+    /// <summary>The split given by --split, or <paramref name="split"/> when set (for --val-split), as a data view.</summary>
     /// <exception cref="DatasetException">The layout is wrong or the split list is missing.</exception>
     /// <exception cref="CommandFailedException">The split has no samples.</exception>
-    public static DatasetDataView Open(SegmentationContext context, ParseResult parse, DatasetArguments arguments, string? split = null)
+    public static DatasetDataView Open(ParseResult parse, DatasetArguments arguments, string? split = null)
     {
-        string root = parse.GetValue(arguments.Data)!.FullName;
-        split ??= parse.GetValue(arguments.Split)!;
-        var view = parse.GetValue(arguments.Dataset) switch
-        {
-            "voc" => context.Data.LoadVoc(root, split),
-            "camvid" => context.Data.LoadCamVid(root, split),
-            _ => context.Data.LoadFolder(root, split),
-        };
+        var view = new DatasetDataView(arguments.Open(parse, split: split));
         if (view.GetRowCount() == 0)
             throw new CommandFailedException($"The {split} split of '{view.Dataset.Root}' has no samples; check --data and --split.");
         return view;

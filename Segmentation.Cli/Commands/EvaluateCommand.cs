@@ -82,7 +82,7 @@ internal static class EvaluateCommand
 
             var loaded = context.Model.Load(modelPath, out var modelInput);
             if (parse.GetValue(mirror)) loaded = loaded.WithMirrorTestTime(true);
-            var data = DatasetViews.Open(context, parse, dataset);
+            var data = DatasetViews.Open(parse, dataset);
             ModelEvaluation.RequireInputs(modelInput, data.Schema, modelPath, "a dataset view");
             var scored = ModelEvaluation.Score(loaded, data, modelPath);
             var examples = reportPath is null ? null : new ReportExamples(data, parse.GetValue(reportExamples));

@@ -60,9 +60,9 @@ internal static class TrainCommand
             var choice = trainers.Single(t => t.Name == name);
             string modelPath = parse.GetValue(output)!.FullName;
 
-            var data = DatasetViews.Open(context, parse, dataset);
+            var data = DatasetViews.Open(parse, dataset);
             string? validationSplit = parse.GetValue(validation);
-            var validationData = validationSplit is null ? null : DatasetViews.Open(context, parse, dataset, validationSplit);
+            var validationData = validationSplit is null ? null : DatasetViews.Open(parse, dataset, validationSplit);
             var pipeline = choice.CreatePipeline(context, parse, validationData);
             pipeline.GetOutputSchema(data.Schema);
 

@@ -24,15 +24,17 @@ internal static class SharedData
             return Directory.Exists(configured) ? configured : null;
         }
 
+        return FindShared("data");
+    }
+
+    /// <summary><c>shared/{name}</c> in the nearest ancestor of the test assembly's folder that has it, or null.</summary>
+    public static string? FindShared(string name)
+    {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            string candidate = Path.Combine(dir.FullName, "shared", "data");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
+            string candidate = Path.Combine(dir.FullName, "shared", name);
+            if (Directory.Exists(candidate)) return candidate;
         }
-
         return null;
     }
 }

@@ -88,8 +88,8 @@ public static class KernelBenchmark
         foreach (var (m, n, k) in GemmShapes)
         {
             cancellation.ThrowIfCancellationRequested();
-            var a = RandomValues(random, m * k, 1f);
-            var b = RandomValues(random, k * n, 1f);
+            var a = RandomValues.Uniform(random, m * k, 1f);
+            var b = RandomValues.Uniform(random, k * n, 1f);
             var c = new float[m * n];
             string name = m == n && n == k ? $"gemm_{m}" : $"gemm_{m}x{n}x{k}";
             Add(Measure(name, $"SGEMM {m}×{n}×{k}", (long)m * n * k, peak, repeats, cancellation, () => Gemm.Multiply(m, n, k, a, b, c)));
@@ -98,7 +98,7 @@ public static class KernelBenchmark
         var vgg16 = Vgg.CreateRandom("vgg16", random);
         foreach (var (height, width, suffix) in new[] { (224, 224, "224"), (375, 500, "375x500") })
         {
-            var image = RandomValues(random, 3 * height * width, 1f);
+            var image = RandomValues.Uniform(random, 3 * height * width, 1f);
             using var input = PaddedPlanes.FromNchw(image, 3, height, width);
             Add(Measure($"vgg16_{suffix}", $"VGG16 conv stack {width}×{height}", vgg16.Stack.MultiplyAdds(height, width), peak, repeats, cancellation,
                 () => vgg16.Stack.Forward(input, cancellation: cancellation).Dispose()));
@@ -110,7 +110,7 @@ public static class KernelBenchmark
             var sizes = backbone is MobileNetV2 ? [(224, 224), (375, 500), (360, 480)] : new[] { (224, 224), (375, 500) };
             foreach (var (height, width) in sizes)
             {
-                var image = RandomValues(random, 3 * height * width, 1f);
+                var image = RandomValues.Uniform(random, 3 * height * width, 1f);
                 string size = height == width ? $"{height}" : $"{height}x{width}";
                 string name = backbone is MobileNetV2 ? $"mobilenet_v2_{size}" : $"backbone_{backbone.Architecture}_{size}";
                 Add(Measure(name, $"{backbone.Architecture} to default taps {width}×{height}", backbone.MultiplyAdds(height, width), peak, repeats, cancellation,
@@ -238,12 +238,5 @@ public static class KernelBenchmark
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();
-    }
-
-    internal static float[] RandomValues(Random random, int length, float scale)
-    {
-        var values = new float[length];
-        for (int i = 0; i < length; i++) values[i] = (random.NextSingle() * 2f - 1f) * scale;
-        return values;
     }
 }

@@ -46,17 +46,7 @@ internal static class DenseHead
 
         weightGradients = new float[layers][];
         biasGradients = new float[layers][];
-        for (int l = layers - 1; l >= 1; l--)
-        {
-            int fanIn = head.Sizes[l], fanOut = head.Sizes[l + 1];
-            weightGradients[l] = new float[fanOut * fanIn];
-            biasGradients[l] = new float[fanOut];
-            var dInput = new float[fanIn * cells];
-            Linear.Backward(head.Weights[l], pass.Inputs[l], upstream, dInput, weightGradients[l], biasGradients[l], fanIn, fanOut, cells);
-            if (pass.Masks[l] is float[] mask) Dropout.Backward(dInput, mask, dInput);
-            Activations.Backward(pass.Activations[l], dInput, dInput, FusedActivation.Relu);
-            upstream = dInput;
-        }
+        upstream = head.BackwardToLayer(1, pass.Trace, upstream, cells, weightGradients, biasGradients);
 
         int z = head.InputSize, hidden = head.Sizes[1];
         var folded = new float[hidden * z];
@@ -86,7 +76,7 @@ internal static class DenseHead
         return loss;
     }
 
-    private sealed record Pass(float[] Logits, float[][] Inputs, float[]?[] Masks, float[][] Activations, FactorisedUpsampling Upsampling,
+    private sealed record Pass(float[] Logits, HypercolumnHead.Trace Trace, FactorisedUpsampling Upsampling,
         (float[] Values, int Channels, int Height, int Width)[] Sources);
 
     private static Pass Forward(HypercolumnHead head, HypercolumnMaps maps, float dropout, Random? random, bool keepTrace)
@@ -110,35 +100,17 @@ internal static class DenseHead
         var first = GC.AllocateUninitializedArray<float>(hidden * cells);
         upsampling.Forward(projections, bias, hidden, first, relu: layers > 1);
 
-        var inputs = new float[layers][];
-        var masks = new float[]?[layers];
-        var activations = new float[layers][];
-        float[] current = first;
-        for (int l = 1; l < layers; l++)
-        {
-            activations[l] = current;
-            if (keepTrace && dropout > 0 && random is not null)
-            {
-                var mask = new float[current.Length];
-                var dropped = new float[current.Length];
-                Dropout.Forward(current, dropped, mask, dropout, random);
-                masks[l] = mask;
-                current = dropped;
-            }
-            inputs[l] = current;
-            int fanIn = head.Sizes[l], fanOut = head.Sizes[l + 1];
-            var output = new float[fanOut * cells];
-            Linear.Forward(head.Weights[l], head.Biases[l], current, output, fanIn, fanOut, cells, l < layers - 1 ? FusedActivation.Relu : FusedActivation.None);
-            current = output;
-        }
-        return new Pass(current, inputs, masks, activations, upsampling, sources);
+        var trace = HypercolumnHead.Trace.Empty(layers);
+        var logits = head.ForwardFromSecondLayer(first, cells, dropout, random, keepTrace, trace);
+        return new Pass(logits, trace, upsampling, sources);
     }
 
     /// <summary>
     /// What the first layer projects for each tap: the tap itself when it is coarser than the output grid
     /// (project, then upsample: the factorisation), or the tap resampled to the grid when it is at least as
     /// fine (resample the few channels, then project: cheaper than projecting to the hidden width first).
-    /// Both orders compute the same W·interp(F), because interpolation is linear.
+    /// Both orders compute the same W·interp(F), because interpolation is linear. Values may be longer than
+    /// channels × height × width (a tap's pooled buffer, read in place).
     /// </summary>
     private static (float[] Values, int Channels, int Height, int Width)[] GridSources(HypercolumnMaps maps)
     {
@@ -147,7 +119,7 @@ internal static class DenseHead
         {
             var map = tap.Map;
             int c = map.Dim(0), h = map.Dim(1), w = map.Dim(2);
-            if (h * w < gridHeight * gridWidth) return (map.Span.ToArray(), c, h, w);
+            if (h * w < gridHeight * gridWidth) return (map.Buffer, c, h, w);
             var resampled = GC.AllocateUninitializedArray<float>(c * gridHeight * gridWidth);
             Resize.Bilinear(map.Span, c, h, w, resampled, gridHeight, gridWidth);
             return (resampled, c, gridHeight, gridWidth);

@@ -81,6 +81,8 @@ internal sealed class HypercolumnHead
 
         /// <summary>ReLU outputs before dropout, for the ReLU backward pass.</summary>
         public required float[][] Activations { get; init; }
+
+        public static Trace Empty(int layers) => new() { Inputs = new float[layers][], Masks = new float[]?[layers], Activations = new float[layers][] };
     }
 
     /// <summary>
@@ -89,10 +91,6 @@ internal sealed class HypercolumnHead
     /// </summary>
     public float[] Forward(float[] x, int count, float dropout, Random? random, out Trace? trace, bool keepTrace)
     {
-        int layers = LayerCount;
-        var inputs = new float[layers][];
-        var masks = new float[]?[layers];
-        var activations = new float[layers][];
         var normalised = new float[x.Length];
         for (int z = 0; z < InputSize; z++)
         {
@@ -100,39 +98,59 @@ internal sealed class HypercolumnHead
             TensorPrimitives.Subtract(x.AsSpan(z * count, count), Mean[z], row);
             TensorPrimitives.Divide(row, Std[z], row);
         }
-        inputs[0] = normalised;
-        float[] current = normalised;
-        for (int l = 0; l < layers; l++)
+        var record = Trace.Empty(LayerCount);
+        record.Inputs[0] = normalised;
+        var first = new float[Sizes[1] * count];
+        Linear.Forward(Weights[0], Biases[0], normalised, first, Sizes[0], Sizes[1], count, LayerCount > 1 ? FusedActivation.Relu : FusedActivation.None);
+        var logits = ForwardFromSecondLayer(first, count, dropout, random, keepTrace, record);
+        trace = keepTrace ? record : null;
+        return logits;
+    }
+
+    /// <summary>
+    /// Layers 1 … L−1 from the first layer's output [Sizes[1], count] (already ReLU'd when hidden), channels-first:
+    /// dropout (when <paramref name="keepTrace"/>) and ReLU between layers, recording what the backward pass needs.
+    /// </summary>
+    public float[] ForwardFromSecondLayer(float[] first, int count, float dropout, Random? random, bool keepTrace, Trace trace)
+    {
+        float[] current = first;
+        for (int l = 1; l < LayerCount; l++)
         {
-            int fanIn = Sizes[l], fanOut = Sizes[l + 1];
-            var output = new float[fanOut * count];
-            bool hidden = l < layers - 1;
-            Linear.Forward(Weights[l], Biases[l], current, output, fanIn, fanOut, count, hidden ? FusedActivation.Relu : FusedActivation.None);
-            if (!hidden) { current = output; break; }
-            activations[l + 1] = output;
+            trace.Activations[l] = current;
             if (keepTrace && dropout > 0 && random is not null)
             {
-                var mask = new float[output.Length];
-                var dropped = new float[output.Length];
-                Dropout.Forward(output, dropped, mask, dropout, random);
-                masks[l + 1] = mask;
-                output = dropped;
+                var mask = new float[current.Length];
+                var dropped = new float[current.Length];
+                Dropout.Forward(current, dropped, mask, dropout, random);
+                trace.Masks[l] = mask;
+                current = dropped;
             }
-            inputs[l + 1] = output;
+            trace.Inputs[l] = current;
+            var output = new float[Sizes[l + 1] * count];
+            Linear.Forward(Weights[l], Biases[l], current, output, Sizes[l], Sizes[l + 1], count, l < LayerCount - 1 ? FusedActivation.Relu : FusedActivation.None);
             current = output;
         }
-        trace = keepTrace ? new Trace { Inputs = inputs, Masks = masks, Activations = activations } : null;
         return current;
     }
 
     /// <summary>Gradients of the loss given dLogits [C, count] through a sparse trace; returns dW and db per layer.</summary>
     public (float[][] Weight, float[][] Bias) Backward(Trace trace, float[] logitGradient, int count)
     {
-        int layers = LayerCount;
-        var dW = new float[layers][];
-        var db = new float[layers][];
+        var dW = new float[LayerCount][];
+        var db = new float[LayerCount][];
+        BackwardToLayer(0, trace, logitGradient, count, dW, db);
+        return (dW, db);
+    }
+
+    /// <summary>
+    /// Back-propagates dLogits through layers L−1 … <paramref name="lowest"/>, writing their dW and db. Returns the
+    /// gradient with respect to layer <paramref name="lowest"/>'s input before dropout and ReLU were applied — for
+    /// <paramref name="lowest"/> = 1, the first layer's pre-activation output, which the dense path carries on.
+    /// </summary>
+    public float[] BackwardToLayer(int lowest, Trace trace, float[] logitGradient, int count, float[][] dW, float[][] db)
+    {
         float[] upstream = logitGradient;
-        for (int l = layers - 1; l >= 0; l--)
+        for (int l = LayerCount - 1; l >= lowest; l--)
         {
             int fanIn = Sizes[l], fanOut = Sizes[l + 1];
             dW[l] = new float[fanOut * fanIn];
@@ -144,7 +162,7 @@ internal sealed class HypercolumnHead
             Activations.Backward(trace.Activations[l], dInput, dInput, FusedActivation.Relu);
             upstream = dInput;
         }
-        return (dW, db);
+        return upstream;
     }
 
     /// <summary>Softmax cross-entropy over columns with labels (255 = no label); returns the mean loss and writes dLogits.</summary>

@@ -134,12 +134,12 @@ public sealed class MobileNetV2 : Backbone
         void Conv(string prefix, int outC, int inPerGroup, int k)
         {
             float scale = MathF.Sqrt(6f / (inPerGroup * k * k));
-            parameters[$"{prefix}.weight"] = new ParameterTensor([outC, inPerGroup, k, k], Vgg.RandomValues(random, outC * inPerGroup * k * k, scale));
+            parameters[$"{prefix}.weight"] = new ParameterTensor([outC, inPerGroup, k, k], RandomValues.Uniform(random, outC * inPerGroup * k * k, scale));
         }
         void Norm(string prefix, int c)
         {
             parameters[$"{prefix}.weight"] = new ParameterTensor([c], Enumerable.Repeat(1f, c).ToArray());
-            parameters[$"{prefix}.bias"] = new ParameterTensor([c], Vgg.RandomValues(random, c, 0.1f));
+            parameters[$"{prefix}.bias"] = new ParameterTensor([c], RandomValues.Uniform(random, c, 0.1f));
             parameters[$"{prefix}.running_mean"] = new ParameterTensor([c], new float[c]);
             parameters[$"{prefix}.running_var"] = new ParameterTensor([c], Enumerable.Repeat(1f, c).ToArray());
         }
@@ -196,20 +196,25 @@ public sealed class MobileNetV2 : Backbone
     {
         int last = taps.FindLastIndex(t => wanted.Contains(t.Name));
         Tensor current = Tensor.FromValues(image, 3, height, width);
+        bool owned = true;
         try
         {
             for (int i = 0; i <= last; i++)
             {
                 cancellation.ThrowIfCancellationRequested();
                 var next = stages[i].Run(current);
-                current.Dispose();
-                current = next;
-                if (wanted.Contains(taps[i].Name)) features.Add(taps[i], current.Reshape(current.Shape.ToArray()));
+                if (owned) current.Dispose();
+                (current, owned) = (next, true);
+                if (wanted.Contains(taps[i].Name))
+                {
+                    features.Add(taps[i], current);
+                    owned = false;
+                }
             }
         }
         finally
         {
-            current.Dispose();
+            if (owned) current.Dispose();
         }
     }
 
@@ -250,10 +255,8 @@ public sealed class MobileNetV2 : Backbone
             }
             else
             {
-                var level = Simd.Current;
-                if (packed is null || packed.Level != level)
-                    packed = PackedMatrixA.Pack(weights, outChannels, inChannels * kernel * kernel, level);
-                ConvolutionKernels.Conv2d(shape, input.Span, packed, bias, activation, output.Span);
+                var filters = PackedMatrixA.Cached(ref packed, weights, outChannels, inChannels * kernel * kernel);
+                ConvolutionKernels.Conv2d(shape, input.Span, filters, bias, activation, output.Span);
             }
             return output;
         }

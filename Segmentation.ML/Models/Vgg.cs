@@ -113,19 +113,12 @@ public sealed class Vgg : Backbone
                 continue;
             }
             float scale = MathF.Sqrt(6f / (channels * 9));
-            parameters[$"features.{index}.weight"] = new ParameterTensor([outChannels, channels, 3, 3], RandomValues(random, outChannels * channels * 9, scale));
-            parameters[$"features.{index}.bias"] = new ParameterTensor([outChannels], RandomValues(random, outChannels, 0.1f));
+            parameters[$"features.{index}.weight"] = new ParameterTensor([outChannels, channels, 3, 3], RandomValues.Uniform(random, outChannels * channels * 9, scale));
+            parameters[$"features.{index}.bias"] = new ParameterTensor([outChannels], RandomValues.Uniform(random, outChannels, 0.1f));
             channels = outChannels;
             index += 2;
         }
         return (Vgg)Backbone.FromParameters(parameters);
-    }
-
-    internal static float[] RandomValues(Random random, int length, float scale)
-    {
-        var values = new float[length];
-        for (int i = 0; i < length; i++) values[i] = (random.NextSingle() * 2f - 1f) * scale;
-        return values;
     }
 
     private protected override void Run(ReadOnlySpan<float> image, int height, int width, HashSet<string> wanted, BackboneFeatures features, CancellationToken cancellation)

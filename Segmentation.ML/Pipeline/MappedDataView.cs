@@ -2,12 +2,29 @@ using Segmentation.ML.Data;
 
 namespace Segmentation.ML;
 
-/// <summary>Per-row facts a mapping getter may use: the row's position and the cursor's random generator.</summary>
+/// <summary>
+/// Per-row facts a mapping getter may use: the row's position, the cursor's random generator, and state the
+/// getters of one row share (for example one random crop for an image and its labels), dropped as the cursor moves.
+/// </summary>
 internal sealed class RowContext(Random random)
 {
-    public long Position { get; internal set; } = -1;
+    private object? state;
+    private long position = -1;
+
+    public long Position
+    {
+        get => position;
+        internal set
+        {
+            position = value;
+            state = null;
+        }
+    }
 
     public Random Random { get; } = random;
+
+    /// <summary>The current row's shared state, made by <paramref name="create"/> on first use in this row.</summary>
+    public T Shared<T>(Func<T> create) where T : class => (T)(state ??= create());
 }
 
 /// <summary>

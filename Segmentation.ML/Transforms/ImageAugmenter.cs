@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Segmentation.ML.Data;
 using Segmentation.ML.Imaging;
 
@@ -101,43 +102,39 @@ public sealed class ImageAugmentingTransformer : ITrainingTimeTransformer
         int? ch = CropHeight, cw = CropWidth;
         bool flip = HorizontalFlip;
 
-        (int Top, int Left, bool Flip) Choose(RowContext row, int height, int width, Dictionary<long, (int, int, bool)> cache)
+        (int Top, int Left, bool Flip) Choose(RowContext row, int height, int width) => row.Shared(() => Draw(row, height, width)).Value;
+
+        StrongBox<(int, int, bool)> Draw(RowContext row, int height, int width)
         {
-            if (cache.TryGetValue(row.Position, out var made)) return made;
-            cache.Clear();
             if (ch > height || cw > width)
                 throw new InvalidOperationException($"Augment crops {cw}×{ch} but row {row.Position} is only {width}×{height}; resize first or crop smaller.");
             int top = ch is int h ? row.Random.Next(height - h + 1) : 0;
             int left = cw is int w ? row.Random.Next(width - w + 1) : 0;
             var result = (top, left, flip && row.Random.Next(2) == 1);
-            cache[row.Position] = result;
-            return result;
+            return new StrongBox<(int, int, bool)>(result);
         }
 
-        var shared = new System.Runtime.CompilerServices.ConditionalWeakTable<RowContext, Dictionary<long, (int, int, bool)>>();
         var outputs = new OutputColumn[]
         {
             new(image, new ImageDataViewType(ch ?? imageType.Height, cw ?? imageType.Width), [image], (cursor, row) =>
             {
                 var source = cursor.GetGetter<RgbImage>(cursor.Schema[image]);
-                var cache = shared.GetValue(row, _ => []);
                 return (ValueGetter<RgbImage>)((ref RgbImage value) =>
                 {
                     RgbImage original = null!;
                     source(ref original);
-                    var (top, left, mirror) = Choose(row, original.Height, original.Width, cache);
+                    var (top, left, mirror) = Choose(row, original.Height, original.Width);
                     value = ImageOps.Crop(original, top, left, ch ?? original.Height, cw ?? original.Width, mirror);
                 });
             }),
             new(label, new LabelMapDataViewType(labelType.Classes, ch ?? labelType.Height, cw ?? labelType.Width), [label], (cursor, row) =>
             {
                 var source = cursor.GetGetter<LabelMap>(cursor.Schema[label]);
-                var cache = shared.GetValue(row, _ => []);
                 return (ValueGetter<LabelMap>)((ref LabelMap value) =>
                 {
                     LabelMap original = null!;
                     source(ref original);
-                    var (top, left, mirror) = Choose(row, original.Height, original.Width, cache);
+                    var (top, left, mirror) = Choose(row, original.Height, original.Width);
                     value = ImageOps.Crop(original, top, left, ch ?? original.Height, cw ?? original.Width, mirror);
                 });
             }),

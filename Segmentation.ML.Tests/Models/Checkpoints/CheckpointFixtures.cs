@@ -49,19 +49,17 @@ internal sealed record ExpectedTensor(string Name, CheckpointDType DType, int[] 
 /// </summary>
 internal static class SharedWeights
 {
-    public static string? Folder { get; } = Locate();
+    public static string? Folder { get; } = Data.SharedData.FindShared("weights");
 
     public static string? PathOf(string file) =>
         Folder is not null && File.Exists(Path.Combine(Folder, file)) ? Path.Combine(Folder, file) : null;
 
-    private static string? Locate()
+    /// <summary>Why a test needing <paramref name="files"/> must skip, or null when they are all there.</summary>
+    public static string? SkipReason(string[] files)
     {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            string candidate = Path.Combine(directory.FullName, "shared", "weights");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        return null;
+        var missing = files.Where(f => PathOf(f) is null).ToList();
+        return missing.Count == 0 ? null
+            : $"Needs {string.Join(", ", missing)} in shared/weights beside the repository (not found above {AppContext.BaseDirectory}); a fresh clone has no shared folder.";
     }
 }
 
@@ -71,9 +69,7 @@ internal sealed class SharedWeightsFactAttribute : FactAttribute
 {
     public SharedWeightsFactAttribute(params string[] files)
     {
-        var missing = files.Where(f => SharedWeights.PathOf(f) is null).ToList();
-        if (missing.Count > 0)
-            Skip = $"Needs {string.Join(", ", missing)} in shared/weights beside the repository (not found above {AppContext.BaseDirectory}); a fresh clone has no shared folder.";
+        Skip = SharedWeights.SkipReason(files);
     }
 }
 
@@ -83,8 +79,6 @@ internal sealed class SharedWeightsTheoryAttribute : TheoryAttribute
 {
     public SharedWeightsTheoryAttribute(params string[] files)
     {
-        var missing = files.Where(f => SharedWeights.PathOf(f) is null).ToList();
-        if (missing.Count > 0)
-            Skip = $"Needs {string.Join(", ", missing)} in shared/weights beside the repository (not found above {AppContext.BaseDirectory}); a fresh clone has no shared folder.";
+        Skip = SharedWeights.SkipReason(files);
     }
 }

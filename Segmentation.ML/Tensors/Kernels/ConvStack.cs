@@ -80,13 +80,6 @@ internal sealed class ConvStack
         private PackedMatrixA? packed;
 
         /// <summary>The filters packed for the current vector width, packed on first use and kept.</summary>
-        public PackedMatrixA PackedWeights(int inChannels)
-        {
-            var level = Simd.Current;
-            var current = packed;
-            if (current is null || current.Level != level)
-                packed = current = PackedMatrixA.Pack(Weights, OutChannels, inChannels * 9, level);
-            return current;
-        }
+        public PackedMatrixA PackedWeights(int inChannels) => PackedMatrixA.Cached(ref packed, Weights!, OutChannels, inChannels * 9);
     }
 }

@@ -39,6 +39,19 @@ internal sealed unsafe class PackedMatrixA : IDisposable
         }
     }
 
+    /// <summary>
+    /// A layer's weights packed for the current vector width, kept in <paramref name="cache"/>: packed on first
+    /// use and again only if the width changed (tests narrow it). Safe to call from several threads.
+    /// </summary>
+    public static PackedMatrixA Cached(ref PackedMatrixA? cache, float[] weights, int rows, int depth)
+    {
+        var level = Simd.Current;
+        var current = Volatile.Read(ref cache);
+        if (current is null || current.Level != level)
+            Volatile.Write(ref cache, current = Pack(weights, rows, depth, level));
+        return current;
+    }
+
     /// <summary>Packs A for a single product into a pooled buffer.</summary>
     public static PackedMatrixA Pack(float* a, int lda, bool transposed, int m, int k, SimdLevel level, int threads)
     {
