@@ -32,19 +32,19 @@ internal sealed class HypercolumnsChoice : TrainerChoice
     };
 
     private readonly Option<int> outputStride = Int("--output-stride", "output grid stride: 1, 2 or 4 (4 keeps prediction above 5 images/s at 480×360 on 2 cores)", HypercolumnExtractingEstimator.Defaults.OutputStride);
-    private readonly Option<int> samplesPerClass = Int("--samples-per-class", "stage A: K cells sampled per class present in each image", HypercolumnClassifierEstimator.Defaults.SamplesPerClass);
-    private readonly Option<int> sparseEpochs = Int("--sparse-epochs", "stage A: epochs over the sampled pixels", HypercolumnClassifierEstimator.Defaults.SparseEpochs);
-    private readonly Option<int> denseEpochs = Int("--dense-epochs", "stage B: epochs over whole images (0 = stage A only)", HypercolumnClassifierEstimator.Defaults.DenseEpochs);
-    private readonly Option<int> batchSize = Int("--batch-size", "stage A: minibatch size", HypercolumnClassifierEstimator.Defaults.BatchSize);
-    private readonly Option<float> learningRate = Float("--learning-rate", "stage A: initial SGD learning rate (momentum 0.9)", HypercolumnClassifierEstimator.Defaults.LearningRate);
-    private readonly Option<float> denseLearningRate = Float("--dense-learning-rate", "stage B: SGD learning rate, cosine to zero", HypercolumnClassifierEstimator.Defaults.DenseLearningRate);
-    private readonly Option<float> weightDecay = Float("--weight-decay", "L2 weight decay", HypercolumnClassifierEstimator.Defaults.WeightDecay);
-    private readonly Option<float> dropout = Float("--dropout", "dropout after each hidden layer", HypercolumnClassifierEstimator.Defaults.Dropout);
+    private readonly Option<int> samplesPerClass = Int("--samples-per-class", "stage A: K cells sampled per class present in each image", HypercolumnTrainerOptions.Defaults.SamplesPerClass);
+    private readonly Option<int> sparseEpochs = Int("--sparse-epochs", "stage A: epochs over the sampled pixels", HypercolumnTrainerOptions.Defaults.SparseEpochs);
+    private readonly Option<int> denseEpochs = Int("--dense-epochs", "stage B: epochs over whole images (0 = stage A only)", HypercolumnTrainerOptions.Defaults.DenseEpochs);
+    private readonly Option<int> batchSize = Int("--batch-size", "stage A: minibatch size", HypercolumnTrainerOptions.Defaults.BatchSize);
+    private readonly Option<float> learningRate = Float("--learning-rate", "stage A: initial SGD learning rate (momentum 0.9)", HypercolumnTrainerOptions.Defaults.LearningRate);
+    private readonly Option<float> denseLearningRate = Float("--dense-learning-rate", "stage B: SGD learning rate, cosine to zero", HypercolumnTrainerOptions.Defaults.DenseLearningRate);
+    private readonly Option<float> weightDecay = Float("--weight-decay", "L2 weight decay", HypercolumnTrainerOptions.Defaults.WeightDecay);
+    private readonly Option<float> dropout = Float("--dropout", "dropout after each hidden layer", HypercolumnTrainerOptions.Defaults.Dropout);
 
     private readonly Option<string> hidden = new("--hidden")
     {
         Description = "hypercolumns: hidden layer widths, comma-separated (default 1024,512).",
-        DefaultValueFactory = _ => string.Join(",", HypercolumnClassifierEstimator.Defaults.HiddenSizes),
+        DefaultValueFactory = _ => string.Join(",", HypercolumnTrainerOptions.Defaults.HiddenSizes),
         HelpName = "N,N",
     };
 

@@ -14,6 +14,40 @@ internal static class DenseHead
     public static float[] Logits(HypercolumnHead head, HypercolumnMaps maps) => Forward(head, maps, 0f, null, keepTrace: false).Logits;
 
     /// <summary>
+    /// Class scores [C, H, W] at the image's resolution; averaged with the mirrored image's scores (flipped
+    /// back) when the maps carry <see cref="HypercolumnMaps.Mirrored"/>.
+    /// </summary>
+    public static Tensor Scores(HypercolumnHead head, HypercolumnMaps maps)
+    {
+        var logits = Logits(head, maps);
+        if (maps.Mirrored is HypercolumnMaps mirrored)
+        {
+            var other = Logits(head, mirrored);
+            int width = maps.OutputWidth;
+            for (int row = 0; row < other.Length / width; row++)
+            {
+                var flipped = other.AsSpan(row * width, width);
+                flipped.Reverse();
+                var target = logits.AsSpan(row * width, width);
+                TensorPrimitives.Add(target, flipped, target);
+                TensorPrimitives.Multiply(target, 0.5f, target);
+            }
+        }
+        var scores = Tensor.Uninitialized([head.Classes, maps.ImageHeight, maps.ImageWidth]);
+        Resize.Bilinear(logits, head.Classes, maps.OutputHeight, maps.OutputWidth, scores.Span, maps.ImageHeight, maps.ImageWidth);
+        return scores;
+    }
+
+    /// <summary>The label map (arg-max of <see cref="Scores"/>) of one image's hypercolumns.</summary>
+    public static Imaging.LabelMap Predict(HypercolumnHead head, HypercolumnMaps maps)
+    {
+        using var scores = Scores(head, maps);
+        var labels = new byte[maps.ImageHeight * maps.ImageWidth];
+        ChannelOps.Argmax(scores.Span, head.Classes, labels);
+        return new Imaging.LabelMap(maps.ImageWidth, maps.ImageHeight, labels);
+    }
+
+    /// <summary>
     /// One image's forward and backward pass with softmax cross-entropy against <paramref name="labels"/>
     /// (values ≥ C are ignored), which are either at the output grid (OutputHeight × OutputWidth) or at the
     /// image's resolution: then the scores are upsampled bilinearly to the image, as at inference, and the

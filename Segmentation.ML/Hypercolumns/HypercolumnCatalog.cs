@@ -21,15 +21,15 @@ public static class HypercolumnCatalogExtensions
         new(backbone ?? throw new ArgumentNullException(nameof(backbone)), taps, outputStride, outputColumnName, inputColumnName, mirrorTestTime);
 
     /// <summary>The two-stage hypercolumn classifier with default settings but for the ones given.</summary>
-    public static HypercolumnClassifierEstimator HypercolumnClassifier(this TrainersCatalog catalog, int sparseEpochs = HypercolumnClassifierEstimator.Defaults.SparseEpochs,
-        int denseEpochs = HypercolumnClassifierEstimator.Defaults.DenseEpochs, IDataView? validationData = null) =>
+    public static HypercolumnClassifierEstimator HypercolumnClassifier(this TrainersCatalog catalog, int sparseEpochs = HypercolumnTrainerOptions.Defaults.SparseEpochs,
+        int denseEpochs = HypercolumnTrainerOptions.Defaults.DenseEpochs, IDataView? validationData = null) =>
         new(catalog.Context, new HypercolumnClassifierEstimator.Options { SparseEpochs = sparseEpochs, DenseEpochs = denseEpochs, ValidationData = validationData });
 
     /// <summary>The two-stage hypercolumn classifier configured by an options object.</summary>
     public static HypercolumnClassifierEstimator HypercolumnClassifier(this TrainersCatalog catalog, HypercolumnClassifierEstimator.Options options) =>
         new(catalog.Context, options ?? throw new ArgumentNullException(nameof(options)));
 
-    /// <summary>Samples K labelled hypercolumns per class present in each image (see <see cref="PixelSampler.Sample"/>).</summary>
+    /// <summary>Samples K labelled hypercolumns per class present in each image (see <see cref="PixelSampler.Sample(IDataView, int, int?, int, string, string, IProgress{int}?, CancellationToken)"/>).</summary>
     public static SampledPixels SamplePixels(this DataOperationsCatalog catalog, IDataView data, int perClass = 6, int? perClassCap = null,
         string hypercolumnsColumnName = "Hypercolumns", string labelColumnName = "Label") =>
         PixelSampler.Sample(data, perClass, perClassCap, catalog.Context.NextSeed(), hypercolumnsColumnName, labelColumnName, cancellation: catalog.Context.CancellationToken);

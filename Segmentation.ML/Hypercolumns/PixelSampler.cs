@@ -95,34 +95,31 @@ public static class PixelSampler
     public static SampledPixels Sample(IDataView data, int perClass = 6, int? perClassCap = null, int seed = 0,
         string hypercolumnsColumnName = "Hypercolumns", string labelColumnName = "Label", IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
+        SchemaChecks.Require<HypercolumnDataViewType>(data.Schema, hypercolumnsColumnName, "Hypercolumns (see ExtractHypercolumns)", "SamplePixels");
+        SchemaChecks.Require<LabelMapDataViewType>(data.Schema, labelColumnName, "a LabelMap column", "SamplePixels");
+        return Sample(new DataViewHypercolumns(data, hypercolumnsColumnName, labelColumnName), perClass, perClassCap, seed, progress, cancellation);
+    }
+
+    /// <summary>Samples K cells per class present in each image of <paramref name="data"/>; see the public overload.</summary>
+    internal static SampledPixels Sample(LabelledHypercolumns data, int perClass, int? perClassCap, int seed, IProgress<int>? progress, CancellationToken cancellation)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(perClass, 1);
-        var hypercolumns = SchemaChecks.Require<HypercolumnDataViewType>(data.Schema, hypercolumnsColumnName, "Hypercolumns (see ExtractHypercolumns)", "SamplePixels");
-        var label = SchemaChecks.Require<LabelMapDataViewType>(data.Schema, labelColumnName, "a LabelMap column", "SamplePixels");
-        var classes = ((LabelMapDataViewType)label.Type).Classes;
-        int channels = ((HypercolumnDataViewType)hypercolumns.Type).Channels;
+        var classes = data.Classes;
+        int channels = data.Channels;
         var random = new Random(seed);
         var features = new List<float[]>();
         var labels = new List<byte>();
-        using (var cursor = data.GetRowCursor([hypercolumns, label]))
+        int images = 0;
+        foreach (var (maps, truth) in data.Read(null, cancellation))
         {
-            var mapsGetter = cursor.GetGetter<HypercolumnMaps>(hypercolumns);
-            var labelGetter = cursor.GetGetter<LabelMap>(label);
-            HypercolumnMaps maps = null!;
-            LabelMap truth = null!;
-            int images = 0;
-            while (cursor.MoveNext())
-            {
-                cancellation.ThrowIfCancellationRequested();
-                labelGetter(ref truth);
-                mapsGetter(ref maps);
-                var grid = GridLabels(truth, maps.OutputHeight, maps.OutputWidth);
-                var (cells, cellLabels) = Choose(grid, maps.OutputWidth, classes.ClassCount, perClass, random);
-                var block = new float[cells.Length * channels];
-                maps.Sample(cells, block);
-                features.Add(block);
-                labels.AddRange(cellLabels);
-                progress?.Report(++images);
-            }
+            cancellation.ThrowIfCancellationRequested();
+            var grid = GridLabels(truth, maps.OutputHeight, maps.OutputWidth);
+            var (cells, cellLabels) = Choose(grid, maps.OutputWidth, classes.ClassCount, perClass, random);
+            var block = new float[cells.Length * channels];
+            maps.Sample(cells, block);
+            features.Add(block);
+            labels.AddRange(cellLabels);
+            progress?.Report(++images);
         }
         var all = new float[labels.Count * channels];
         int offset = 0;
