@@ -321,6 +321,7 @@ public sealed class HypercolumnClassifierEstimator : IEstimator<HypercolumnClass
             return SampledPixels.Load(cached);
         }
         int total = (int)(input.GetRowCount() ?? 0);
+        context.Write($"Stage A: sampling {options.SamplesPerClass} pixels per class from each image.");
         var samples = PixelSampler.Sample(input, options.SamplesPerClass, options.SamplesPerClassCap, random.Next(), options.HypercolumnsColumnName, options.LabelColumnName,
             new Progress(done => options.Progress?.Invoke("sampling", done, total)), context.CancellationToken);
         if (options.SampleCachePath is string path) samples.Save(path);
@@ -349,6 +350,8 @@ public sealed class HypercolumnClassifierEstimator : IEstimator<HypercolumnClass
             float rate = options.DenseLearningRate;
             float[][]? accumulatedW = null, accumulatedB = null;
             int accumulated = 0;
+            // Said as the epoch starts, not only when it ends: a log follower (segml's progress line) must never show stage A while stage B runs.
+            context.Write($"Stage B epoch {epoch} of {options.DenseEpochs}: fine-tuning on whole images.");
             using (var cursor = input.GetRowCursor([hypercolumns, label], new Random(random.Next())))
             {
                 var mapsGetter = cursor.GetGetter<HypercolumnMaps>(hypercolumns);
