@@ -31,7 +31,7 @@ internal sealed class HypercolumnsChoice : TrainerChoice
         HelpName = "NAMES",
     };
 
-    private readonly Option<int> outputStride = Int("--output-stride", "output grid stride: 1, 2 or 4 (4 keeps prediction above 5 images/s at 480×360 on 2 cores)", HypercolumnExtractingEstimator.Defaults.OutputStride);
+    private readonly Option<int> outputStride = Int("--output-stride", "output grid stride: 1, 2 or 4 (4 keeps prediction above 5 images/s at 480×360 on 2 cores)", HypercolumnExtractingEstimator.Defaults.OutputStride, allowed: [1, 2, 4]);
     private readonly Option<int> samplesPerClass = Int("--samples-per-class", "stage A: K cells sampled per class present in each image", HypercolumnTrainerOptions.Defaults.SamplesPerClass);
     private readonly Option<int> sparseEpochs = Int("--sparse-epochs", "stage A: epochs over the sampled pixels", HypercolumnTrainerOptions.Defaults.SparseEpochs);
     private readonly Option<int> denseEpochs = Int("--dense-epochs", "stage B: epochs over whole images (0 = stage A only)", HypercolumnTrainerOptions.Defaults.DenseEpochs);
@@ -145,13 +145,18 @@ internal sealed class HypercolumnsChoice : TrainerChoice
             .Append(trainer);
     }
 
-    private static Option<int> Int(string name, string description, int defaultValue)
+    /// <param name="allowed">The only values accepted, checked at parse time so that a value the library would refuse is a usage error (exit code 2); null for any positive value.</param>
+    private static Option<int> Int(string name, string description, int defaultValue, int[]? allowed = null)
     {
         var option = new Option<int>(name) { Description = $"hypercolumns: {description}.", DefaultValueFactory = _ => defaultValue, HelpName = "N" };
         option.Validators.Add(result =>
         {
             int value = result.GetValueOrDefault<int>();
-            if (value < 0 || (value == 0 && name is not "--dense-epochs" and not "--sparse-epochs")) result.AddError($"{name} must be positive; got {value}.");
+            if (allowed is not null)
+            {
+                if (!allowed.Contains(value)) result.AddError($"{name} must be {string.Join(", ", allowed[..^1])} or {allowed[^1]}; got {value}.");
+            }
+            else if (value < 0 || (value == 0 && name is not "--dense-epochs" and not "--sparse-epochs")) result.AddError($"{name} must be positive; got {value}.");
         });
         return option;
     }

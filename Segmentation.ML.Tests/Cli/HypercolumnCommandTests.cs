@@ -45,6 +45,17 @@ public sealed class HypercolumnCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task OutputStrideOtherThanOneTwoOrFourIsAUsageErrorNamingTheAllowedValues()
+    {
+        string model = Path.Combine(data.Root, "stride3.zip");
+        var (exit, _, error) = await Segml.RunAsync("train", "--dataset", "folder", "--data", data.Root, "--trainer", "hypercolumns",
+            "--weights", Checkpoint("mobilenet_v2"), "--output-stride", "3", "--out", model);
+        Assert.Equal(2, exit);
+        Assert.Contains("--output-stride must be 1, 2 or 4; got 3.", error);
+        Assert.False(File.Exists(model));
+    }
+
+    [Fact]
     public async Task SavedModelPredictsBitForBitInANewProcess()
     {
         string model = Path.Combine(data.Root, "model.zip");

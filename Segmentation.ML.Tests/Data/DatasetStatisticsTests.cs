@@ -30,6 +30,34 @@ public sealed class DatasetStatisticsTests
     }
 
     [Fact]
+    public void Data_frame_holds_one_row_per_class_with_pixels_shares_and_images()
+    {
+        using var d = new TempDataset();
+        d.WriteText("classes.json", """{ "classes": ["bg", "cat", "dog", "bird"], "ignore": 255 }""");
+        d.WriteText("images/a.png", "images are never read");
+        d.WriteText("images/b.png", "images are never read");
+        d.WriteMask("masks/a.png", 4, 2, [0, 0, 1, 255]);   // bg 4, cat 2, ignore 2
+        d.WriteMask("masks/b.png", 3, 3, [0, 2, 2]);        // bg 3, dog 6; bird nowhere
+        DatasetStatistics stats = DatasetStatistics.Compute(FolderDataset.Open(d.Root));
+
+        var frame = stats.ToDataFrame();
+        var labelled = stats.ToDataFrame(excludeIgnored: true);
+
+        Assert.Equal(["Class", "Pixels", "Pixel share", "Images"], frame.Columns.Select(c => c.Name));
+        Assert.Equal(4, frame.Rows.Count);
+        Assert.Equal(["bg", "cat", "dog", "bird"], frame["Class"].Cast<string>());
+        Assert.Equal([7L, 2L, 6L, 0L], frame["Pixels"].Cast<long>());
+        Assert.Equal([2, 1, 1, 0], frame["Images"].Cast<int>());
+        for (int c = 0; c < 4; c++)
+        {
+            Assert.Equal(stats.GetPixelShare(c), (double)frame["Pixel share"][c]!, 12);
+            Assert.Equal(stats.GetPixelShare(c, excludeIgnored: true), (double)labelled["Pixel share"][c]!, 12);
+        }
+        Assert.Equal(6 / 17.0, (double)frame["Pixel share"][2]!, 12);
+        Assert.Equal(6 / 15.0, (double)labelled["Pixel share"][2]!, 12);
+    }
+
+    [Fact]
     public void Invalid_masks_throw_the_dataset_error_or_are_skipped_and_listed()
     {
         using var d = new TempDataset();

@@ -40,7 +40,7 @@ public sealed record ClassMetrics(int Index, string Name, ClassPresence Presence
 /// class has precision 0 and IoU 0 and no recall; an absent class has no metrics at all and is reported
 /// as <see cref="ClassPresence.Absent"/> rather than as 0 or NaN.
 /// </remarks>
-public sealed record SegmentationMetrics
+public sealed partial record SegmentationMetrics
 {
     /// <summary>Correct pixels / counted pixels.</summary>
     public required double PixelAccuracy { get; init; }

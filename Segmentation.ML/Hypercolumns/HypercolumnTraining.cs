@@ -137,6 +137,7 @@ internal sealed class HypercolumnTraining
             return SampledPixels.Load(cached);
         }
         int total = input.Count ?? 0;
+        log($"Stage A: sampling {options.SamplesPerClass} pixels per class from each image.");
         var samples = PixelSampler.Sample(input, options.SamplesPerClass, options.SamplesPerClassCap, random.Next(),
             new Progress(done => options.Progress?.Invoke("sampling", done, total)), cancellation);
         if (options.SampleCachePath is string path) samples.Save(path);
@@ -162,6 +163,8 @@ internal sealed class HypercolumnTraining
             float rate = options.DenseLearningRate;
             float[][]? accumulatedW = null, accumulatedB = null;
             int accumulated = 0;
+            // Said as the epoch starts, not only when it ends: a log follower (segml's progress line) must never show stage A while stage B runs.
+            log($"Stage B epoch {epoch} of {options.DenseEpochs}: fine-tuning on whole images.");
             {
                 foreach (var (maps, truth) in input.Read(new Random(random.Next()), cancellation))
                 {

@@ -17,7 +17,7 @@ public sealed record DatasetStatisticsOptions
 /// Class statistics of a dataset split computed from its masks alone: pixels per class, images
 /// containing each class, ignored pixels. Images are never read.
 /// </summary>
-public sealed class DatasetStatistics
+public sealed partial class DatasetStatistics
 {
     private readonly long[] _pixels;
     private readonly int[] _images;
