@@ -7,15 +7,15 @@ using Spectre.Console;
 
 namespace Segmentation.Cli.Commands;
 
-/// <summary><c>segml bench</c>: this machine's FMA peak, and the kernels measured against it.</summary>
+/// <summary><c>segml bench</c>: this machine's FMA peak, and the GEMM and the ONNX Runtime backbones measured against it.</summary>
 internal static class BenchCommand
 {
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "Fewer repeats: the whole run takes well under a minute." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (peak_gflops, gemm_2048_gflops, vgg16_224_ms, vgg16_375x500_ms, mobilenet_v2_224_ms, jpeg_500x375_ms, png_480x360_ms, rows, decode) instead of tables." };
-        var threads = new Option<int?>("--threads") { Description = "Threads for the kernels (default: all cores)." };
-        var command = new Command("bench", "Measure the FMA peak, SGEMM at 2048³ and VGG16's shapes, the VGG16 convolution stack at 224×224 and 500×375, every backbone's forward pass, and JPEG/PNG decoding. Times are medians of repeated runs.")
+        var threads = new Option<int?>("--threads") { Description = "Threads for the GEMM and ONNX Runtime's intra-op pool (default: all cores)." };
+        var command = new Command("bench", "Measure the FMA peak, the head's SGEMM at 2048³ and VGG16's shapes, the VGG16 convolution stack at 224×224 and 500×375 and every backbone's forward pass on ONNX Runtime, and JPEG/PNG decoding. Times are medians of repeated runs.")
         {
             quick, json, threads,
         };

@@ -5,6 +5,7 @@ using Segmentation.ML.Data;
 using Segmentation.ML.Hypercolumns;
 using Segmentation.ML.Imaging;
 using Segmentation.ML.Models;
+using Segmentation.ML.Onnx;
 using Spectre.Console;
 
 namespace Segmentation.Cli.Commands;
@@ -37,7 +38,7 @@ internal static class DemoCommand
             SyntheticScenes.Generate(data, trainCount: 60, valCount: 20, width: 192, height: 144, seed: parse.GetValue(seed));
             Console.WriteLine($"Generated 60 training and 20 validation scenes (192×144, {SyntheticScenes.Classes.ClassCount} classes) in {data}.");
 
-            var backbone = Backbone.CreateRandom("mobilenet_v2", parse.GetValue(seed));
+            using var backbone = Backbone.CreateRandom("mobilenet_v2", parse.GetValue(seed));
             var train = context.Data.LoadFolder(data, "train");
             var validation = context.Data.LoadFolder(data, "val");
             var featurizer = new EstimatorChain<ITransformer>()

@@ -80,8 +80,8 @@ internal static class EvaluateCommand
             string? reportPath = parse.GetValue(report)?.FullName;
             if (reportPath is not null) EvaluationReport.CheckTarget(reportPath);
 
-            var loaded = context.Model.Load(modelPath, out var modelInput);
-            if (parse.GetValue(mirror)) loaded = loaded.WithMirrorTestTime(true);
+            var stored = context.Model.Load(modelPath, out var modelInput);
+            using var loaded = parse.GetValue(mirror) ? stored.WithMirrorTestTime(true) : stored;
             var data = DatasetViews.Open(parse, dataset);
             ModelEvaluation.RequireInputs(modelInput, data.Schema, modelPath, "a dataset view");
             var scored = ModelEvaluation.Score(loaded, data, modelPath);

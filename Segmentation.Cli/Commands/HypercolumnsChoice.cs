@@ -5,6 +5,7 @@ using Segmentation.ML.Data.Downloads;
 using Segmentation.ML.Hypercolumns;
 using Segmentation.ML.Models;
 using Segmentation.ML.Models.Checkpoints;
+using Segmentation.ML.Onnx;
 
 namespace Segmentation.Cli.Commands;
 
@@ -70,6 +71,7 @@ internal sealed class HypercolumnsChoice : TrainerChoice
 
     private readonly List<EpochReport> reports = [];
     private readonly List<StageReport> stages = [];
+    private Backbone? network;
 
     public override string Name => "hypercolumns";
 
@@ -98,7 +100,6 @@ internal sealed class HypercolumnsChoice : TrainerChoice
     public override IEstimator<ITransformer> CreatePipeline(SegmentationContext context, ParseResult parse, IDataView? validation)
     {
         string weightsArgument = parse.GetValue(weights) ?? throw new ArgumentException("--trainer hypercolumns needs --weights FILE|NAME (for example --weights mobilenet_v2 after `segml weights fetch mobilenet_v2`).");
-        Backbone network;
         try
         {
             network = Backbone.Load(WeightsCache.Resolve(weightsArgument));
@@ -143,6 +144,13 @@ internal sealed class HypercolumnsChoice : TrainerChoice
             .Append(context.Transforms.NormalizeImageNet())
             .Append(context.Transforms.ExtractHypercolumns(network, tapNames, parse.GetValue(outputStride)))
             .Append(trainer);
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        network?.Dispose();
+        network = null;
     }
 
     /// <param name="allowed">The only values accepted, checked at parse time so that a value the library would refuse is a usage error (exit code 2); null for any positive value.</param>

@@ -63,8 +63,8 @@ internal static class PredictCommand
             var images = ListImages(parse.GetValue(inputs)!);
             CheckOutputs(images, outputFolder, withOverlays);
 
-            var loaded = context.Model.Load(modelPath, out var modelInput);
-            if (parse.GetValue(mirror)) loaded = loaded.WithMirrorTestTime(true);
+            var stored = context.Model.Load(modelPath, out var modelInput);
+            using var loaded = parse.GetValue(mirror) ? stored.WithMirrorTestTime(true) : stored;
             var rows = DataView.FromEnumerable(images);
             ModelEvaluation.RequireInputs(modelInput, rows.Schema, modelPath, "predict (from image files)");
             var prediction = ModelEvaluation.PredictionType(loaded, rows.Schema, modelPath);

@@ -57,7 +57,7 @@ internal static class TrainCommand
         command.SetAction((parse, cancellation) => Task.FromResult(ModelCommandRunner.Run(cancellation, parse.GetValue(seed), context =>
         {
             string name = parse.GetValue(trainer)!;
-            var choice = trainers.Single(t => t.Name == name);
+            using var choice = trainers.Single(t => t.Name == name);
             string modelPath = parse.GetValue(output)!.FullName;
 
             var data = DatasetViews.Open(parse, dataset);

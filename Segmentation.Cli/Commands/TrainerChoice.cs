@@ -8,7 +8,7 @@ namespace Segmentation.Cli.Commands;
 /// A trainer <c>segml train --trainer NAME</c> can run: the options only it reads and the pipeline it fits.
 /// Adding a trainer is one more subclass in <see cref="CreateAvailable"/>.
 /// </summary>
-internal abstract class TrainerChoice
+internal abstract class TrainerChoice : IDisposable
 {
     /// <summary>Trainers that can run, each with its own option instances.</summary>
     public static IReadOnlyList<TrainerChoice> CreateAvailable() => [new HypercolumnsChoice(), new PixelPriorChoice()];
@@ -34,4 +34,9 @@ internal abstract class TrainerChoice
     /// </summary>
     /// <param name="validation">The --val-split view, when given, for trainers that monitor it while training.</param>
     public abstract IEstimator<ITransformer> CreatePipeline(SegmentationContext context, ParseResult parse, IDataView? validation);
+
+    /// <summary>Releases what <see cref="CreatePipeline"/> opened (a backbone's ONNX Runtime sessions), once the model is saved and evaluated.</summary>
+    public virtual void Dispose()
+    {
+    }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Segmentation.ML.Models;
 using Segmentation.ML.Models.Checkpoints;
+using Segmentation.ML.Onnx;
 using Spectre.Console;
 
 namespace Segmentation.Cli.Commands;
@@ -39,7 +40,8 @@ internal static class WeightsInspectCommand
             string? architecture = null, problem = null;
             try
             {
-                architecture = Backbone.FromStateDict(state).Architecture;
+                using var backbone = Backbone.FromStateDict(state);
+                architecture = backbone.Architecture;
             }
             catch (ModelLoadException error)
             {

@@ -64,7 +64,7 @@ public sealed class HypercolumnCommandTests : IDisposable
         Assert.True(exit == 0, error);
 
         var context = new SegmentationContext();
-        var loaded = context.Model.Load(model, out _);
+        using var loaded = context.Model.Load(model, out _);
         string image = data.Images("val")[1];
         var rows = ML.Data.DataView.FromEnumerable([new PathRow { ImagePath = image }]);
         var inProcess = ML.Data.DataView.GetColumn<LabelMap>(loaded.Transform(rows), "PredictedLabel").Single();

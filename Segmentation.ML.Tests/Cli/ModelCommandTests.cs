@@ -155,7 +155,7 @@ public sealed class ModelCommandTests(TrainedSceneModel trained) : IClassFixture
         Assert.True(two.ExitCode == 0, two.Error);
 
         var context = new SegmentationContext();
-        var model = context.Model.Load(trained.ModelPath, out var inputSchema);
+        using var model = context.Model.Load(trained.ModelPath, out var inputSchema);
         Assert.Equal(["ImagePath"], inputSchema.Visible.Select(c => c.Name));
         var rows = DataView.FromEnumerable(trained.Data.Images("val").Select(path => new PathRow { ImagePath = path }).ToList());
         var expected = model.Transform(rows).GetColumn<LabelMap>("PredictedLabel").Select(m => m.Labels.ToArray()).ToList();

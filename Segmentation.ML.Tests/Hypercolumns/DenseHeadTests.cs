@@ -1,5 +1,6 @@
 using Segmentation.ML.Hypercolumns;
 using Segmentation.ML.Models;
+using Segmentation.ML.Onnx;
 using Segmentation.ML.Tensors;
 using Segmentation.ML.Tests.Tensors;
 

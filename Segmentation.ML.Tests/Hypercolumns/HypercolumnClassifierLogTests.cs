@@ -1,5 +1,5 @@
 using Segmentation.ML.Hypercolumns;
-using Segmentation.ML.Models;
+using Segmentation.ML.Onnx;
 using Segmentation.ML.Tests.Pipeline;
 
 namespace Segmentation.ML.Tests.Hypercolumns;

@@ -2,16 +2,15 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Segmentation.ML.Imaging;
-using Segmentation.ML.Models;
+using Segmentation.ML.Onnx;
 using Segmentation.ML.Tensors;
-using Segmentation.ML.Tensors.Kernels;
 
 namespace Segmentation.ML.Diagnostics;
 
 /// <summary>What one benchmark run measured; times are medians of repeated runs.</summary>
 public sealed record BenchmarkReport
 {
-    /// <summary>Threads the kernels used.</summary>
+    /// <summary>Threads the GEMM and ONNX Runtime used.</summary>
     public required int Threads { get; init; }
 
     /// <summary>Vector width of the kernels: 512, 256 or 0.</summary>
@@ -60,9 +59,11 @@ public sealed record BenchmarkOptions
 }
 
 /// <summary>
-/// Measures this machine's FMA peak and the kernels against it: SGEMM at 2048³ and at VGG16's im2col
-/// shapes, the VGG16 convolution stack (13 convolutions with ReLU, 4 max-pools, random weights), and
-/// every backbone's forward pass to its default taps (random weights, torchvision's shapes).
+/// Measures this machine's FMA peak and the work against it: the head's SGEMM at 2048³ and at VGG16's
+/// im2col shapes; on ONNX Runtime, the VGG16 convolution stack (13 convolutions with ReLU, 4 max-pools,
+/// random weights, its last tap only) and every backbone's forward pass to its default taps (random
+/// weights, torchvision's shapes); and image decoding. ONNX Runtime and the GEMM both use
+/// <see cref="TensorKernels.MaxDegreeOfParallelism"/> threads.
 /// </summary>
 public static class KernelBenchmark
 {
@@ -95,25 +96,26 @@ public static class KernelBenchmark
             Add(Measure(name, $"SGEMM {m}×{n}×{k}", (long)m * n * k, peak, repeats, cancellation, () => Gemm.Multiply(m, n, k, a, b, c)));
         }
 
-        var vgg16 = Vgg.CreateRandom("vgg16", random);
+        using var vgg16 = Backbone.CreateRandom("vgg16", random);
+        string lastTap = vgg16.DefaultTaps[^1];
         foreach (var (height, width, suffix) in new[] { (224, 224, "224"), (375, 500, "375x500") })
         {
             var image = RandomValues.Uniform(random, 3 * height * width, 1f);
-            using var input = PaddedPlanes.FromNchw(image, 3, height, width);
-            Add(Measure($"vgg16_{suffix}", $"VGG16 conv stack {width}×{height}", vgg16.Stack.MultiplyAdds(height, width), peak, repeats, cancellation,
-                () => vgg16.Stack.Forward(input, cancellation: cancellation).Dispose()));
+            Add(Measure($"vgg16_{suffix}", $"VGG16 conv stack {width}×{height} (ONNX Runtime)", vgg16.MultiplyAdds(height, width), peak, repeats, cancellation,
+                () => vgg16.Forward(image, height, width, [lastTap], cancellation).Dispose()));
         }
 
-        Backbone[] backbones = [vgg16, Vgg.CreateRandom("vgg11", random), MobileNetV2.CreateRandom(random)];
-        foreach (var backbone in backbones)
+        using var vgg11 = Backbone.CreateRandom("vgg11", random);
+        using var mobileNet = Backbone.CreateRandom("mobilenet_v2", random);
+        foreach (var backbone in new[] { vgg16, vgg11, mobileNet })
         {
-            var sizes = backbone is MobileNetV2 ? [(224, 224), (375, 500), (360, 480)] : new[] { (224, 224), (375, 500) };
+            var sizes = backbone == mobileNet ? [(224, 224), (375, 500), (360, 480)] : new[] { (224, 224), (375, 500) };
             foreach (var (height, width) in sizes)
             {
                 var image = RandomValues.Uniform(random, 3 * height * width, 1f);
                 string size = height == width ? $"{height}" : $"{height}x{width}";
-                string name = backbone is MobileNetV2 ? $"mobilenet_v2_{size}" : $"backbone_{backbone.Architecture}_{size}";
-                Add(Measure(name, $"{backbone.Architecture} to default taps {width}×{height}", backbone.MultiplyAdds(height, width), peak, repeats, cancellation,
+                string name = backbone == mobileNet ? $"mobilenet_v2_{size}" : $"backbone_{backbone.Architecture}_{size}";
+                Add(Measure(name, $"{backbone.Architecture} to default taps {width}×{height} (ONNX Runtime)", backbone.MultiplyAdds(height, width), peak, repeats, cancellation,
                     () => backbone.Forward(image, height, width, cancellation: cancellation).Dispose()));
             }
         }

@@ -1,6 +1,7 @@
 using Segmentation.ML.Data;
 using Segmentation.ML.Hypercolumns;
 using Segmentation.ML.Models;
+using Segmentation.ML.Onnx;
 
 namespace Segmentation.ML;
 
@@ -40,7 +41,7 @@ public static class HypercolumnModels
 {
     /// <summary>
     /// The same model with test-time mirroring switched on or off in its hypercolumn featurizer(s); other
-    /// steps are shared. A model without a featurizer is returned as it is.
+    /// steps are shared, so disposing either model releases what both hold. A model without a featurizer is returned as it is.
     /// </summary>
     public static TransformerChain<ITransformer> WithMirrorTestTime(this TransformerChain<ITransformer> model, bool enabled) =>
         new(model.Select(step => step is HypercolumnExtractingTransformer featurizer ? featurizer.WithMirrorTestTime(enabled) : step));

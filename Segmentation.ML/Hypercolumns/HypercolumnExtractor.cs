@@ -1,5 +1,6 @@
 using Segmentation.ML.Data;
 using Segmentation.ML.Models;
+using Segmentation.ML.Onnx;
 using Segmentation.ML.Tensors;
 
 namespace Segmentation.ML.Hypercolumns;
@@ -41,13 +42,21 @@ public sealed class HypercolumnExtractingEstimator(Backbone backbone, IReadOnlyL
 }
 
 /// <summary>The hypercolumn featurizer; see <see cref="HypercolumnExtractingEstimator"/>.</summary>
-public sealed class HypercolumnExtractingTransformer : ITransformer
+/// <remarks>
+/// A featurizer fitted from a backbone leaves that backbone to its owner; one loaded from a model file built
+/// its backbone itself and releases it (its ONNX Runtime sessions) on <see cref="Dispose"/>, as do the
+/// copies <see cref="WithMirrorTestTime"/> makes of it, which share it.
+/// </remarks>
+public sealed class HypercolumnExtractingTransformer : ITransformer, IDisposable
 {
     internal const string Kind = "segml.ExtractHypercolumns";
 
+    private readonly bool ownsBackbone;
+
     internal HypercolumnExtractingTransformer(Backbone backbone, IReadOnlyList<string> taps, int outputStride, string outputColumnName, string inputColumnName,
-        bool mirrorTestTime = false)
+        bool mirrorTestTime = false, bool ownsBackbone = false)
     {
+        this.ownsBackbone = ownsBackbone;
         MirrorTestTime = mirrorTestTime;
         if (outputStride is not (1 or 2 or 4))
             throw new ArgumentOutOfRangeException(nameof(outputStride), outputStride, "The output stride must be 1, 2 or 4.");
@@ -88,7 +97,13 @@ public sealed class HypercolumnExtractingTransformer : ITransformer
 
     /// <summary>The same featurizer with test-time mirroring on or off (for example on a loaded model).</summary>
     public HypercolumnExtractingTransformer WithMirrorTestTime(bool enabled) =>
-        new(Backbone, Taps, OutputStride, OutputColumnName, InputColumnName, enabled);
+        new(Backbone, Taps, OutputStride, OutputColumnName, InputColumnName, enabled, ownsBackbone);
+
+    /// <summary>Releases the backbone when this featurizer loaded it from a model file; a backbone passed in stays its owner's.</summary>
+    public void Dispose()
+    {
+        if (ownsBackbone) Backbone.Dispose();
+    }
 
     /// <summary>Computes the hypercolumns of one normalised [3, H, W] image.</summary>
     public HypercolumnMaps Extract(Tensor image, CancellationToken cancellation = default)
@@ -149,7 +164,8 @@ public sealed class HypercolumnExtractingTransformer : ITransformer
             throw new ModelFormatException($"The backbone in step '{context.Entry}' does not build: {error.Message}", context.Path, context.Entry, error);
         }
         return new HypercolumnExtractingTransformer(backbone, context.Get<string[]>("taps"), context.Get<int>("output_stride"),
-            context.Get<string>("output_column"), context.Get<string>("input_column"), context.Parameters["mirror_test_time"]?.GetValue<bool>() ?? false);
+            context.Get<string>("output_column"), context.Get<string>("input_column"), context.Parameters["mirror_test_time"]?.GetValue<bool>() ?? false,
+            ownsBackbone: true);
     }
 
     private OutputColumn Output(DataViewSchema schema)

@@ -1,5 +1,6 @@
 using Segmentation.ML.Data;
 using Segmentation.ML.Models;
+using Segmentation.ML.Onnx;
 using Segmentation.ML.Tensors;
 
 namespace Segmentation.ML.Hypercolumns;

@@ -17,6 +17,7 @@ internal sealed class OnnxGraphBuilder
     private readonly GraphProto graph = new();
     private readonly HashSet<string> names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> metadata = new(StringComparer.Ordinal);
+    private readonly Dictionary<float, string> scalars = [];
     private int counter;
 
     public OnnxGraphBuilder(string graphName) => graph.Name = graphName;
@@ -61,6 +62,26 @@ internal sealed class OnnxGraphBuilder
     /// <summary>Adds one node with <paramref name="outputCount"/> outputs; returns their names.</summary>
     public string[] Op(string opType, string[] inputs, int outputCount, params (string Name, object Value)[] attributes) =>
         Node(opType, inputs, Enumerable.Range(0, outputCount).Select(_ => Unique(opType)).ToArray(), attributes);
+
+    /// <summary>
+    /// A 2-D convolution over [N, C, H, W] with square kernels, PyTorch's conventions: weights
+    /// [out, in / groups, kernel, kernel], the same zero padding on every side, floor rounding of the output size.
+    /// </summary>
+    /// <param name="bias">An initializer [out], or null for none.</param>
+    public string Conv(string input, string weights, string? bias, int kernel, int stride = 1, int padding = 0, int groups = 1) =>
+        Op("Conv", bias is null ? [input, weights] : [input, weights, bias],
+            ("kernel_shape", new[] { kernel, kernel }), ("strides", new[] { stride, stride }),
+            ("pads", new[] { padding, padding, padding, padding }), ("group", groups));
+
+    /// <summary>Clip(input, min, max), its two bounds as scalar initializers shared by every Clip with the same bounds.</summary>
+    public string Clip(string input, float min, float max) => Op("Clip", [input, Scalar(min), Scalar(max)]);
+
+    /// <summary>A float32 scalar initializer, made once per value.</summary>
+    public string Scalar(float value)
+    {
+        if (!scalars.TryGetValue(value, out var name)) scalars[value] = name = Constant("scalar", [value]);
+        return name;
+    }
 
     /// <summary>A key–value pair stored in the model's metadata_props.</summary>
     public void SetMetadata(string key, string value) => metadata[key] = value;

@@ -48,8 +48,11 @@ public sealed class EstimatorChain<TLastTransformer> : IEstimator<TransformerCha
     }
 }
 
-/// <summary>An immutable sequence of fitted transformers, applied in order; the model a pipeline produces.</summary>
-public sealed class TransformerChain<TLastTransformer> : ITransformer, IEnumerable<ITransformer> where TLastTransformer : class, ITransformer
+/// <summary>
+/// An immutable sequence of fitted transformers, applied in order; the model a pipeline produces.
+/// Disposing it disposes its disposable steps (a loaded featurizer's ONNX Runtime sessions), as ML.NET's does.
+/// </summary>
+public sealed class TransformerChain<TLastTransformer> : ITransformer, IEnumerable<ITransformer>, IDisposable where TLastTransformer : class, ITransformer
 {
     private readonly ITransformer[] transformers;
 
@@ -87,6 +90,12 @@ public sealed class TransformerChain<TLastTransformer> : ITransformer, IEnumerab
     /// <summary>A chain saves as the sequence of its steps; see <see cref="ModelOperationsCatalog.Save"/>.</summary>
     public void Save(ModelSaveContext context) =>
         throw new NotSupportedException("A transformer chain is saved step by step: use ctx.Model.Save(chain, path).");
+
+    /// <summary>Disposes every step that is <see cref="IDisposable"/>.</summary>
+    public void Dispose()
+    {
+        foreach (var transformer in transformers) (transformer as IDisposable)?.Dispose();
+    }
 
     /// <inheritdoc />
     public IEnumerator<ITransformer> GetEnumerator() => ((IEnumerable<ITransformer>)transformers).GetEnumerator();

@@ -21,7 +21,10 @@ public static class TensorKernels
     public static bool UseReference { get; set; } =
         string.Equals(Environment.GetEnvironmentVariable(SelectionVariable), "reference", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Threads the fast kernels may use (default: all cores).</summary>
+    /// <summary>
+    /// Threads the fast kernels may use (default: all cores); also the intra-op threads of every ONNX Runtime
+    /// session the library creates afterwards (the backbones'), so one setting bounds the whole process.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
     public static int MaxDegreeOfParallelism
     {

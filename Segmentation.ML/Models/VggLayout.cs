@@ -1,5 +1,4 @@
 using Segmentation.ML.Tensors;
-using Segmentation.ML.Tensors.Kernels;
 
 namespace Segmentation.ML.Models;
 
@@ -9,7 +8,7 @@ namespace Segmentation.ML.Models;
 /// outputs (<c>features.{conv index + 1}</c>); by default the five before each max-pool
 /// (VGG16: 64 + 128 + 256 + 512 + 512 = 1472 channels).
 /// </summary>
-public sealed class Vgg : Backbone
+internal static class VggLayout
 {
     /// <summary>torchvision's configurations: output channels, 0 for a max-pool.</summary>
     internal static readonly IReadOnlyDictionary<string, int[]> Configurations = new Dictionary<string, int[]>
@@ -18,38 +17,9 @@ public sealed class Vgg : Backbone
         ["vgg16"] = [64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0],
     };
 
-    private readonly ConvStack stack;
-    private readonly string?[] layerTaps;
-    private readonly List<BackboneTap> taps = [];
-    private readonly List<string> defaultTaps = [];
-
-    private Vgg(string architecture, ConvStack stack, string?[] layerTaps, IEnumerable<BackboneTap> taps, IEnumerable<string> defaults)
-    {
-        Architecture = architecture;
-        this.stack = stack;
-        this.layerTaps = layerTaps;
-        this.taps.AddRange(taps);
-        defaultTaps.AddRange(defaults);
-    }
-
-    /// <inheritdoc />
-    public override string Architecture { get; }
-
-    /// <inheritdoc />
-    public override IReadOnlyList<BackboneTap> AvailableTaps => taps;
-
-    /// <inheritdoc />
-    public override IReadOnlyList<string> DefaultTaps => defaultTaps;
-
-    /// <inheritdoc />
-    public override long MultiplyAdds(int height, int width) => stack.MultiplyAdds(height, width);
-
-    /// <summary>The convolution stack to the last default tap (13 convolutions and 4 pools for VGG16).</summary>
-    internal ConvStack Stack => stack;
-
-    /// <summary>Builds VGG from torchvision's <c>features.N.weight/bias</c> keys; <c>classifier.*</c> keys are ignored.</summary>
+    /// <summary>Reads VGG from torchvision's <c>features.N.weight/bias</c> keys; <c>classifier.*</c> keys are ignored.</summary>
     /// <exception cref="ModelLoadException">A key is missing, a shape does not chain, or the checkpoint is a BatchNorm variant.</exception>
-    public static new Vgg FromParameters(IReadOnlyDictionary<string, ParameterTensor> parameters)
+    public static BackboneLayout FromParameters(IReadOnlyDictionary<string, ParameterTensor> parameters)
     {
         if (parameters.ContainsKey("features.1.running_mean"))
             throw new ModelLoadException("The checkpoint is a VGG with BatchNorm (vgg*_bn); only the plain torchvision VGGs are supported.");
@@ -63,11 +33,10 @@ public sealed class Vgg : Backbone
             throw new ModelLoadException("A VGG checkpoint needs 'features.0.weight' and the following 'features.N.weight' convolutions.");
         string architecture = $"vgg{convIndices.Count + 3}";
         var reader = new ParameterReader(parameters, architecture);
-        var stack = new ConvStack(3);
-        var layerTaps = new List<string?>();
-        var taps = new List<BackboneTap>();
+        var stages = new List<BackboneStage>();
         var defaults = new List<string>();
         int channels = 3, stride = 1;
+        bool poolFirst = false;
         for (int i = 0; i < convIndices.Count; i++)
         {
             int index = convIndices[i];
@@ -75,33 +44,29 @@ public sealed class Vgg : Backbone
             int outChannels = weight.Shape[0];
             reader.Get($"features.{index}.weight", outChannels, channels, 3, 3);
             var bias = reader.Get($"features.{index}.bias", outChannels);
-            stack.AddConvolution(weight.Values, bias.Values);
+            var convolution = new ConvolutionLayer(channels, outChannels, 3, 1, 1, weight.Values, bias.Values, ConvolutionActivation.Relu);
             string tap = $"features.{index + 1}";
-            layerTaps.Add(tap);
-            taps.Add(new BackboneTap(tap, outChannels, stride));
+            stages.Add(new BackboneStage(new BackboneTap(tap, outChannels, stride), poolFirst, [convolution], Residual: false));
             channels = outChannels;
 
             int gap = i + 1 < convIndices.Count ? convIndices[i + 1] - index : 3;
-            if (gap == 3)
+            poolFirst = gap == 3;
+            if (poolFirst)
             {
                 defaults.Add(tap);
-                if (i + 1 < convIndices.Count)
-                {
-                    stack.AddMaxPool();
-                    layerTaps.Add(null);
-                    stride *= 2;
-                }
+                stride *= 2;
             }
             else if (gap != 2)
             {
                 throw new ModelLoadException($"After 'features.{index}' the next convolution is 'features.{convIndices[i + 1]}'; torchvision's VGG places it 2 (same block) or 3 (after a max-pool) further.");
             }
         }
-        return new Vgg(architecture, stack, layerTaps.ToArray(), taps, defaults);
+        var features = parameters.Where(p => p.Key.StartsWith("features.", StringComparison.Ordinal)).ToDictionary();
+        return new BackboneLayout(architecture, stages, defaults, features);
     }
 
-    /// <summary>A VGG with torchvision's shapes and random weights (He initialisation), for benchmarks and tests.</summary>
-    internal static Vgg CreateRandom(string architecture, Random random)
+    /// <summary>A VGG's parameters with torchvision's shapes and random weights (He initialisation).</summary>
+    public static Dictionary<string, ParameterTensor> RandomParameters(string architecture, Random random)
     {
         var parameters = new Dictionary<string, ParameterTensor>();
         int index = 0, channels = 3;
@@ -118,21 +83,6 @@ public sealed class Vgg : Backbone
             channels = outChannels;
             index += 2;
         }
-        return (Vgg)Backbone.FromParameters(parameters);
-    }
-
-    private protected override void Run(ReadOnlySpan<float> image, int height, int width, HashSet<string> wanted, BackboneFeatures features, CancellationToken cancellation)
-    {
-        int lastLayer = Array.FindLastIndex(layerTaps, t => t is not null && wanted.Contains(t));
-        using var input = PaddedPlanes.FromNchw(image, 3, height, width);
-        stack.Forward(input, lastLayer + 1, (layer, output) =>
-        {
-            if (layerTaps[layer] is string name && wanted.Contains(name))
-            {
-                var map = Tensor.Uninitialized([output.Channels, output.Height, output.Width]);
-                output.CopyTo(map.Span);
-                features.Add(Tap(name), map);
-            }
-        }, cancellation).Dispose();
+        return parameters;
     }
 }

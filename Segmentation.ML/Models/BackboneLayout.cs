@@ -1,0 +1,156 @@
+using Segmentation.ML.Models.Checkpoints;
+
+namespace Segmentation.ML.Models;
+
+/// <summary>A layer whose output a backbone can hand to the hypercolumn featurizer.</summary>
+/// <param name="Name">torchvision's module name, e.g. <c>features.3</c>.</param>
+/// <param name="Channels">Channels of the activation.</param>
+/// <param name="Stride">Input pixels per activation pixel (1, 2, 4, …), before any floor rounding.</param>
+public sealed record BackboneTap(string Name, int Channels, int Stride);
+
+/// <summary>What follows a convolution.</summary>
+internal enum ConvolutionActivation
+{
+    None,
+    Relu,
+
+    /// <summary>min(max(x, 0), 6), MobileNetV2's.</summary>
+    Relu6,
+}
+
+/// <summary>
+/// One convolution of a backbone, BatchNorm already folded into its weights and bias, in torchvision's
+/// layout: weights [OutChannels, InChannels / Groups, Kernel, Kernel], zero padding Kernel / 2 on every side.
+/// </summary>
+internal sealed record ConvolutionLayer(int InChannels, int OutChannels, int Kernel, int Stride, int Groups, float[] Weights, float[] Bias, ConvolutionActivation Activation)
+{
+    public int Padding => Kernel / 2;
+
+    /// <summary>PyTorch's output size ⌊(size + 2·padding − kernel) / stride⌋ + 1.</summary>
+    public int OutputSize(int size) => (size + 2 * Padding - Kernel) / Stride + 1;
+
+    public long MultiplyAdds(int height, int width) => (long)OutChannels * OutputSize(height) * OutputSize(width) * (InChannels / Groups) * Kernel * Kernel;
+}
+
+/// <summary>
+/// One tappable step of a backbone: an optional 2×2 max-pool of stride 2 (PyTorch's floor rounding), then
+/// convolutions in sequence, then the step's input added back when <see cref="Residual"/>. Its output is the
+/// activation of <see cref="Tap"/>.
+/// </summary>
+internal sealed record BackboneStage(BackboneTap Tap, bool MaxPoolFirst, IReadOnlyList<ConvolutionLayer> Convolutions, bool Residual)
+{
+    public (int Height, int Width) OutputSize(int height, int width)
+    {
+        if (MaxPoolFirst) (height, width) = (height / 2, width / 2);
+        foreach (var convolution in Convolutions) (height, width) = (convolution.OutputSize(height), convolution.OutputSize(width));
+        return (height, width);
+    }
+
+    public long MultiplyAdds(int height, int width)
+    {
+        if (MaxPoolFirst) (height, width) = (height / 2, width / 2);
+        long total = 0;
+        foreach (var convolution in Convolutions)
+        {
+            total += convolution.MultiplyAdds(height, width);
+            (height, width) = (convolution.OutputSize(height), convolution.OutputSize(width));
+        }
+        return total;
+    }
+}
+
+/// <summary>
+/// A backbone as read from a torchvision state dict: its stages in network order (one per tap), the default
+/// taps and, for MobileNetV2, the ImageNet classifier. This is the description the Onnx layer turns into a
+/// graph; nothing here runs the network.
+/// </summary>
+internal sealed class BackboneLayout
+{
+    public BackboneLayout(string architecture, IReadOnlyList<BackboneStage> stages, IReadOnlyList<string> defaultTaps,
+        IReadOnlyDictionary<string, ParameterTensor> featureParameters, float[]? classifierWeight = null, float[]? classifierBias = null)
+    {
+        Architecture = architecture;
+        Stages = stages;
+        Taps = stages.Select(s => s.Tap).ToArray();
+        DefaultTaps = defaultTaps;
+        FeatureParameters = featureParameters;
+        ClassifierWeight = classifierWeight;
+        ClassifierBias = classifierBias;
+    }
+
+    /// <summary>"vgg11", "vgg16" or "mobilenet_v2".</summary>
+    public string Architecture { get; }
+
+    public IReadOnlyList<BackboneStage> Stages { get; }
+
+    public IReadOnlyList<BackboneTap> Taps { get; }
+
+    public IReadOnlyList<string> DefaultTaps { get; }
+
+    /// <summary>The unfolded <c>features.*</c> parameters the layout was built from, for saving it inside a model.</summary>
+    public IReadOnlyDictionary<string, ParameterTensor> FeatureParameters { get; }
+
+    /// <summary>MobileNetV2's ImageNet classifier, row-major [classes, channels of the last stage], or null.</summary>
+    public float[]? ClassifierWeight { get; }
+
+    /// <summary>The classifier's bias [classes], or null.</summary>
+    public float[]? ClassifierBias { get; }
+
+    /// <summary>
+    /// Builds the layout a state dict describes. Only floating-point tensors the network uses are converted
+    /// to float32 (VGG's classifier is skipped, so a 528 MB VGG16 file costs only its 59 MB of convolutions).
+    /// </summary>
+    /// <exception cref="ModelLoadException">Its keys or shapes match no supported backbone.</exception>
+    public static BackboneLayout FromStateDict(StateDict stateDict)
+    {
+        ArgumentNullException.ThrowIfNull(stateDict);
+        bool mobileNet = stateDict.ContainsKey("features.18.0.weight");
+        var parameters = stateDict.Tensors
+            .Where(t => t.DType is CheckpointDType.F32 or CheckpointDType.F16 or CheckpointDType.BF16 or CheckpointDType.F64)
+            .Where(t => mobileNet || t.Name.StartsWith("features.", StringComparison.Ordinal))
+            .ToDictionary(t => t.Name, t => new ParameterTensor(t.Shape, t.ToFloat32()));
+        return FromParameters(parameters);
+    }
+
+    /// <summary>Builds the layout of torchvision parameters, detecting the architecture from their keys.</summary>
+    /// <exception cref="ModelLoadException">The keys or shapes match none of the supported architectures; the message names the first problem.</exception>
+    public static BackboneLayout FromParameters(IReadOnlyDictionary<string, ParameterTensor> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.ContainsKey("features.18.0.weight")) return MobileNetV2Layout.FromParameters(parameters);
+        if (parameters.ContainsKey("features.0.weight")) return VggLayout.FromParameters(parameters);
+        string sample = string.Join(", ", parameters.Keys.Take(5));
+        throw new ModelLoadException($"The checkpoint matches no supported backbone (vgg11, vgg16, mobilenet_v2 in torchvision's layout); its first keys are: {sample}.");
+    }
+
+    /// <summary>torchvision's shapes with random weights (He-style), for demos, tests and benchmarks that must run offline.</summary>
+    /// <exception cref="ArgumentException">The architecture is not vgg11, vgg16 or mobilenet_v2.</exception>
+    public static Dictionary<string, ParameterTensor> RandomParameters(string architecture, Random random) => architecture switch
+    {
+        "vgg11" or "vgg16" => VggLayout.RandomParameters(architecture, random),
+        "mobilenet_v2" => MobileNetV2Layout.RandomParameters(random),
+        _ => throw new ArgumentException($"Unknown architecture '{architecture}'; use vgg11, vgg16 or mobilenet_v2.", nameof(architecture)),
+    };
+
+    /// <summary>The stage whose output is the named tap.</summary>
+    /// <exception cref="ArgumentException">No such tap (the message lists the valid ones).</exception>
+    public int StageOf(string tap)
+    {
+        for (int i = 0; i < Stages.Count; i++)
+            if (Stages[i].Tap.Name == tap) return i;
+        throw new ArgumentException($"{Architecture} has no tap '{tap}'; the taps are: {string.Join(", ", Taps.Select(t => t.Name))}.", nameof(tap));
+    }
+
+    /// <summary>Multiply-adds of one forward pass through the last default tap at the given input size.</summary>
+    public long MultiplyAdds(int height, int width)
+    {
+        int last = DefaultTaps.Max(StageOf);
+        long total = 0;
+        for (int i = 0; i <= last; i++)
+        {
+            total += Stages[i].MultiplyAdds(height, width);
+            (height, width) = Stages[i].OutputSize(height, width);
+        }
+        return total;
+    }
+}

@@ -1,0 +1,79 @@
+using Onnx;
+using Segmentation.ML.Models;
+
+namespace Segmentation.ML.Onnx;
+
+/// <summary>A tap's activation inside a graph: the value holding it, [N, Tap.Channels, ⌊H / Tap.Stride⌋-ish, …].</summary>
+/// <param name="Tap">The tap (name, channels, stride).</param>
+/// <param name="Value">The name of the graph value.</param>
+internal sealed record BackboneTapValue(BackboneTap Tap, string Value);
+
+/// <summary>
+/// Writes a backbone (<see cref="BackboneLayout"/>: VGG's Conv + Relu and 2×2 max-pools, MobileNetV2's
+/// BatchNorm-folded convolutions with ReLU6 as Clip(0, 6) and residual Adds) as ONNX nodes.
+/// </summary>
+internal static class BackboneGraph
+{
+    /// <summary>The input of <see cref="Standalone"/>: float [N, 3, H, W], ImageNet-normalised.</summary>
+    public const string ImageInput = "image";
+
+    /// <summary>
+    /// Appends the backbone to <paramref name="builder"/>, reading <paramref name="input"/> (float [N, 3, H, W],
+    /// ImageNet-normalised; N, H and W may be symbolic) and stopping at the last requested tap.
+    /// </summary>
+    /// <param name="taps">Tap names, in any order, at least one.</param>
+    /// <returns>The requested taps' values in network order, with their channels and strides.</returns>
+    /// <exception cref="ArgumentException">No tap, or a tap the backbone does not have (the message lists the valid ones).</exception>
+    public static IReadOnlyList<BackboneTapValue> Append(OnnxGraphBuilder builder, BackboneLayout layout, string input, IReadOnlyList<string> taps)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(layout);
+        var stages = taps.Select(layout.StageOf).Distinct().Order().ToArray();
+        if (stages.Length == 0) throw new ArgumentException("At least one tap must be requested.", nameof(taps));
+
+        var values = new List<BackboneTapValue>();
+        string current = input;
+        for (int i = 0; i <= stages[^1]; i++)
+        {
+            var stage = layout.Stages[i];
+            string stageInput = current;
+            if (stage.MaxPoolFirst)
+                current = builder.Op("MaxPool", [current], ("kernel_shape", new[] { 2, 2 }), ("strides", new[] { 2, 2 }));
+            for (int j = 0; j < stage.Convolutions.Count; j++)
+            {
+                var convolution = stage.Convolutions[j];
+                string prefix = stage.Convolutions.Count == 1 ? stage.Tap.Name : $"{stage.Tap.Name}.{j}";
+                long perGroup = convolution.InChannels / convolution.Groups;
+                string weights = builder.Constant($"{prefix}.weight", convolution.Weights, convolution.OutChannels, perGroup, convolution.Kernel, convolution.Kernel);
+                string bias = builder.Constant($"{prefix}.bias", convolution.Bias, convolution.OutChannels);
+                current = builder.Conv(current, weights, bias, convolution.Kernel, convolution.Stride, convolution.Padding, convolution.Groups);
+                current = convolution.Activation switch
+                {
+                    ConvolutionActivation.Relu => builder.Op("Relu", [current]),
+                    ConvolutionActivation.Relu6 => builder.Clip(current, 0f, 6f),
+                    _ => current,
+                };
+            }
+            if (stage.Residual) current = builder.Op("Add", [current, stageInput]);
+            if (stages.Contains(i)) values.Add(new BackboneTapValue(stage.Tap, current));
+        }
+        return values;
+    }
+
+    /// <summary>
+    /// A graph of the backbone alone: input <see cref="ImageInput"/> [N, 3, H, W] (symbolic N, H, W), one output
+    /// per requested tap. The outputs keep the values' own names (returned here), so no Identity copies them.
+    /// </summary>
+    /// <exception cref="ArgumentException">No tap, or an unknown one.</exception>
+    public static (byte[] Model, IReadOnlyList<BackboneTapValue> Outputs) Standalone(BackboneLayout layout, IReadOnlyList<string> taps)
+    {
+        var builder = new OnnxGraphBuilder($"{layout.Architecture} backbone");
+        string image = builder.AddInput(ImageInput, "N", 3, "H", "W");
+        var outputs = Append(builder, layout, image, taps);
+        foreach (var output in outputs)
+            builder.AddOutput(output.Value, output.Value, TensorProto.Types.DataType.Float, "N", output.Tap.Channels, $"{output.Tap.Name}.height", $"{output.Tap.Name}.width");
+        builder.SetMetadata("architecture", layout.Architecture);
+        builder.SetMetadata("taps", string.Join(",", outputs.Select(o => o.Tap.Name)));
+        return (builder.ToBytes(), outputs);
+    }
+}
