@@ -20,7 +20,8 @@ public class DenseHeadTests
         return new HypercolumnMaps(features, imageHeight, imageWidth, stride);
     }
 
-    private static HypercolumnHead Head(int z, int[] hidden, int classes, int seed)
+    /// <summary>A head with random weights, biases, mean and std, so that the normalisation and every bias matter.</summary>
+    internal static HypercolumnHead Head(int z, int[] hidden, int classes, int seed)
     {
         var head = new HypercolumnHead(z, hidden, classes, new Random(seed));
         var random = new Random(seed + 1);

@@ -23,13 +23,15 @@ public static class ImageNet
             throw new Tensors.TensorShapeException($"The output must have {3 * pixels} values for 3×{height}×{width}; it has {chw.Length}.", nameof(chw));
         Span<float> scale = stackalloc float[3];
         Span<float> offset = stackalloc float[3];
-        for (int c = 0; c < 3; c++)
-        {
-            scale[c] = 1f / (255f * Std[c]);
-            offset[c] = -Mean[c] / Std[c];
-        }
+        for (int c = 0; c < 3; c++) (scale[c], offset[c]) = PixelAffine(c);
         for (int p = 0; p < pixels; p++)
             for (int c = 0; c < 3; c++)
                 chw[c * pixels + p] = rgb[3 * p + c] * scale[c] + offset[c];
     }
+
+    /// <summary>
+    /// The normalisation of channel <paramref name="channel"/> as one multiply-add on 0…255 values: v·scale + offset
+    /// = (v/255 − mean)/std. Shared with the ONNX graphs, so both round the same constants.
+    /// </summary>
+    internal static (float Scale, float Offset) PixelAffine(int channel) => (1f / (255f * Std[channel]), -Mean[channel] / Std[channel]);
 }
