@@ -1,6 +1,7 @@
-using Segmentation.ML;
 using Segmentation.ML.Data;
 using Segmentation.ML.Imaging;
+using Segmentation.ML.Models.Checkpoints;
+using Segmentation.ML.Onnx;
 
 namespace Segmentation.Cli.Commands;
 
@@ -23,7 +24,7 @@ internal static class CommandRunner
             Console.Error.WriteLine("Cancelled; nothing partial was left behind.");
             return ExitCodes.Cancelled;
         }
-        catch (Exception error) when (error is DatasetException or ImageFormatException or ModelFormatException or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+        catch (Exception error) when (error is DatasetException or ImageFormatException or ModelFormatException or OnnxModelException or CheckpointFormatException or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
         {
             Console.Error.WriteLine($"error: {error.Message}");
             return ExitCodes.Failure;

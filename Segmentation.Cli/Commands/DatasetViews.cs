@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Segmentation.ML;
 using Segmentation.ML.Data;
 
 namespace Segmentation.Cli.Commands;

@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Segmentation.ML;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Segmentation.ML.Data;
 using Segmentation.ML.Hypercolumns;
 using Segmentation.ML.Imaging;
-using Segmentation.ML.Models;
 using Segmentation.ML.Onnx;
+using Segmentation.ML.Trainers;
 using Spectre.Console;
 
 namespace Segmentation.Cli.Commands;
@@ -39,28 +40,25 @@ internal static class DemoCommand
             Console.WriteLine($"Generated 60 training and 20 validation scenes (192×144, {SyntheticScenes.Classes.ClassCount} classes) in {data}.");
 
             using var backbone = Backbone.CreateRandom("mobilenet_v2", parse.GetValue(seed));
-            var train = context.Data.LoadFolder(data, "train");
-            var validation = context.Data.LoadFolder(data, "val");
-            var featurizer = new EstimatorChain<ITransformer>()
-                .Append(context.Transforms.LoadImages())
-                .Append(context.Transforms.NormalizeImageNet())
-                .Append(context.Transforms.ExtractHypercolumns(backbone, outputStride: 2));
+            var ml = context.ML;
+            var train = ml.Data.LoadSegmentationFolder(data, "train");
+            var validation = ml.Data.LoadSegmentationFolder(data, "val");
+            var loadImages = ml.Transforms.LoadImages("Image", imageFolder: null, "ImagePath");
             var reports = new List<EpochReport>();
-            var pipeline = new EstimatorChain<ITransformer>()
-                .Append<ITransformer>(context.Transforms.LoadImages())
-                .Append<ITransformer>(context.Transforms.Augment(horizontalFlip: true))
-                .Append<ITransformer>(context.Transforms.NormalizeImageNet())
-                .Append<ITransformer>(context.Transforms.ExtractHypercolumns(backbone, outputStride: 2))
-                .Append<ITransformer>(context.Trainers.HypercolumnClassifier(new HypercolumnClassifierEstimator.Options
-                {
-                    HiddenSizes = [256, 128],
-                    SparseEpochs = 20,
-                    DenseEpochs = 2,
-                    DenseLearningRate = 0.005f,
-                    ValidationData = featurizer.Fit(validation).Transform(validation),
-                    EpochCompleted = reports.Add,
-                }));
-            var model = ProgressDisplay.Run("Training hypercolumns (stage A, then stage B)", 3L * 60, task =>
+            var pipeline = loadImages.Append(ml.MulticlassClassification.Trainers.Hypercolumns(new HypercolumnTrainer.Options
+            {
+                Backbone = backbone,
+                OutputStride = 2,
+                HiddenSizes = [256, 128],
+                SparseEpochs = 20,
+                DenseEpochs = 2,
+                DenseLearningRate = 0.005f,
+                ValidationData = loadImages.Fit(validation).Transform(validation),
+                EpochCompleted = reports.Add,
+                Seed = context.Seed,
+                CancellationToken = context.CancellationToken,
+            }));
+            using var model = ProgressDisplay.Run("Training hypercolumns (stage A, then stage B)", 3L * 60, task =>
                 pipeline.Fit(new CountingDataView(train, rows => task.Value = rows)));
             foreach (var report in reports.Where(r => r.Stage == "B" || r.Epoch % 5 == 0))
                 Console.WriteLine($"  stage {report.Stage} epoch {report.Epoch,2}: loss {report.Loss:F3}" +
@@ -68,20 +66,21 @@ internal static class DemoCommand
                     (report.ValidationMeanIoU is double iou ? $", validation mean IoU {iou:P1}" : ""));
 
             string modelPath = Path.Combine(root, "model.zip");
-            var input = new DataViewSchema.Builder().AddColumn("ImagePath", TextDataViewType.Instance).ToSchema();
-            context.Model.Save(model, input, modelPath);
-            Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F0} s; model saved to {modelPath}.");
+            ml.Model.SaveAtomically(model, train.Schema, modelPath);
+            Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F0} s; model saved to {modelPath} (an ML.NET model zip: MLContext.Model.Load reads it).");
 
             var scored = model.Transform(validation);
-            var metrics = context.Evaluation.Evaluate(scored);
+            var metrics = ml.MulticlassClassification.EvaluateSegmentation(scored);
             ModelEvaluation.WriteTables(metrics);
 
             string overlays = Path.Combine(root, "predictions");
             Directory.CreateDirectory(overlays);
-            foreach (var (path, predicted) in scored.GetColumn<string>("ImagePath").Zip(scored.GetColumn<LabelMap>("PredictedLabel")).Take(6))
+            var classes = SyntheticScenes.Classes;
+            foreach (var (path, keys) in scored.GetColumn<string>("ImagePath").Zip(scored.GetColumn<VBuffer<uint>>("PredictedLabel")).Take(6))
             {
-                var image = ImageDecoder.DecodeRgb(path);
-                PngEncoder.Save(Overlay.Blend(image, predicted, SyntheticScenes.Classes.Palette!), Path.Combine(overlays, Path.GetFileNameWithoutExtension(path) + ".overlay.png"));
+                var image = MLImages.LoadRgb(path);
+                var predicted = LabelMapColumn.ToLabelMap(keys, image.Width, image.Height, classes.ClassCount, classes.IgnoreValue ?? (byte)classes.ClassCount);
+                PngEncoder.Save(Overlay.Blend(image, predicted, classes.Palette!), Path.Combine(overlays, Path.GetFileNameWithoutExtension(path) + ".overlay.png"));
             }
             Console.WriteLine($"Wrote 6 prediction overlays to {overlays}. Total {clock.Elapsed.TotalSeconds:F0} s.");
             Console.WriteLine("""

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Segmentation.ML;
+using Segmentation.ML.Onnx;
 using Segmentation.ML.Visualization;
 
 namespace Segmentation.Cli.Commands;
@@ -80,15 +80,11 @@ internal static class EvaluateCommand
             string? reportPath = parse.GetValue(report)?.FullName;
             if (reportPath is not null) EvaluationReport.CheckTarget(reportPath);
 
-            var stored = context.Model.Load(modelPath, out var modelInput);
-            using var loaded = parse.GetValue(mirror) ? stored.WithMirrorTestTime(true) : stored;
+            using var loaded = SegmentationModel.Load(modelPath);
             var data = DatasetViews.Open(parse, dataset);
-            ModelEvaluation.RequireInputs(modelInput, data.Schema, modelPath, "a dataset view");
-            var scored = ModelEvaluation.Score(loaded, data, modelPath);
-            var examples = reportPath is null ? null : new ReportExamples(data, parse.GetValue(reportExamples));
-            if (examples is not null) scored = examples.Watch(scored, "Label", ModelEvaluation.PredictionColumn);
+            var examples = reportPath is null ? null : new ReportExamples(data.Dataset, parse.GetValue(reportExamples));
             var clock = Stopwatch.StartNew();
-            var metrics = ModelEvaluation.Evaluate(context, scored, $"Evaluating on {DatasetViews.Describe(data)}", quiet);
+            var metrics = ModelEvaluation.Evaluate(context, loaded, data.Dataset, parse.GetValue(mirror), $"Evaluating on {DatasetViews.Describe(data)}", quiet, examples is null ? null : examples.Keep);
             var elapsed = clock.Elapsed;
             if (confusionPath is not null) AtomicFile.WriteAllText(confusionPath, metrics.ConfusionToCsv());
             if (reportPath is not null)

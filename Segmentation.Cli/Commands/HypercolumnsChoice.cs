@@ -1,17 +1,17 @@
 using System.CommandLine;
-using Segmentation.ML;
-using Segmentation.ML.Data;
+using Microsoft.ML;
 using Segmentation.ML.Data.Downloads;
 using Segmentation.ML.Hypercolumns;
 using Segmentation.ML.Models;
 using Segmentation.ML.Models.Checkpoints;
 using Segmentation.ML.Onnx;
+using Segmentation.ML.Trainers;
 
 namespace Segmentation.Cli.Commands;
 
 /// <summary>
-/// <c>--trainer hypercolumns</c>: images → ImageNet normalisation → backbone hypercolumns → the two-stage
-/// hypercolumn classifier (stage A on sampled pixels, stage B dense), with horizontal flips while training.
+/// <c>--trainer hypercolumns</c>: ML.NET's LoadImages → the hypercolumn trainer (backbone hypercolumns, stage A on
+/// sampled pixels, stage B dense), with horizontal flips while training.
 /// </summary>
 internal sealed class HypercolumnsChoice : TrainerChoice
 {
@@ -70,8 +70,8 @@ internal sealed class HypercolumnsChoice : TrainerChoice
     private readonly Option<bool> noFlip = new("--no-flip") { Description = "hypercolumns: do not mirror training images at random." };
 
     private readonly List<EpochReport> reports = [];
-    private readonly List<StageReport> stages = [];
     private Backbone? network;
+    private readonly List<StageReport> stages = [];
 
     public override string Name => "hypercolumns";
 
@@ -97,7 +97,7 @@ internal sealed class HypercolumnsChoice : TrainerChoice
             yield return $"Stage B epoch {report.Epoch}: loss {report.Loss:F3}" + (report.ValidationMeanIoU is double iou ? $", validation mean IoU {iou:P1}" : "") + $" ({report.Elapsed:mm\\:ss}).";
     }
 
-    public override IEstimator<ITransformer> CreatePipeline(SegmentationContext context, ParseResult parse, IDataView? validation)
+    public override IEstimator<ITransformer> CreatePipeline(CommandContext context, ParseResult parse, IDataView? validation)
     {
         string weightsArgument = parse.GetValue(weights) ?? throw new ArgumentException("--trainer hypercolumns needs --weights FILE|NAME (for example --weights mobilenet_v2 after `segml weights fetch mobilenet_v2`).");
         try
@@ -114,14 +114,12 @@ internal sealed class HypercolumnsChoice : TrainerChoice
         var hiddenSizes = parse.GetValue(hidden)!.Split(',', StringSplitOptions.TrimEntries).Select(v => int.TryParse(v, out int n) && n > 0 ? n
             : throw new ArgumentException($"--hidden must be positive integers separated by commas; got '{parse.GetValue(hidden)}'.")).ToArray();
 
-        var featurizer = new EstimatorChain<ITransformer>()
-            .Append(context.Transforms.LoadImages())
-            .Append(context.Transforms.NormalizeImageNet())
-            .Append(context.Transforms.ExtractHypercolumns(network, tapNames, parse.GetValue(outputStride)));
-        var validationFeatures = validation is null ? null : featurizer.Fit(validation).Transform(validation);
-
-        var trainer = context.Trainers.HypercolumnClassifier(new HypercolumnClassifierEstimator.Options
+        var loadImages = context.ML.Transforms.LoadImages("Image", imageFolder: null, "ImagePath");
+        var trainer = context.ML.MulticlassClassification.Trainers.Hypercolumns(new HypercolumnTrainer.Options
         {
+            Backbone = network,
+            Taps = tapNames,
+            OutputStride = parse.GetValue(outputStride),
             HiddenSizes = hiddenSizes,
             Dropout = parse.GetValue(dropout),
             SamplesPerClass = parse.GetValue(samplesPerClass),
@@ -134,26 +132,19 @@ internal sealed class HypercolumnsChoice : TrainerChoice
             Schedule = parse.GetValue(schedule),
             SampleCachePath = parse.GetValue(sampleCache)?.FullName,
             CheckpointPath = parse.GetValue(checkpoint)?.FullName,
-            ValidationData = validationFeatures,
+            HorizontalFlip = !parse.GetValue(noFlip),
+            ValidationData = validation is null ? null : loadImages.Fit(validation).Transform(validation),
             EpochCompleted = reports.Add,
             StageCompleted = stages.Add,
+            Seed = context.Seed,
+            Log = context.Write,
+            CancellationToken = context.CancellationToken,
         });
-        EstimatorChain<ITransformer> pipeline = new EstimatorChain<ITransformer>().Append<ITransformer>(context.Transforms.LoadImages());
-        if (!parse.GetValue(noFlip)) pipeline = pipeline.Append<ITransformer>(context.Transforms.Augment(horizontalFlip: true));
-        return pipeline
-            .Append(context.Transforms.NormalizeImageNet())
-            .Append(context.Transforms.ExtractHypercolumns(network, tapNames, parse.GetValue(outputStride)))
-            .Append(trainer);
+        return loadImages.Append(trainer);
     }
 
-    /// <inheritdoc />
-    public override void Dispose()
-    {
-        network?.Dispose();
-        network = null;
-    }
+    public override void Dispose() => network?.Dispose();
 
-    /// <param name="allowed">The only values accepted, checked at parse time so that a value the library would refuse is a usage error (exit code 2); null for any positive value.</param>
     private static Option<int> Int(string name, string description, int defaultValue, int[]? allowed = null)
     {
         var option = new Option<int>(name) { Description = $"hypercolumns: {description}.", DefaultValueFactory = _ => defaultValue, HelpName = "N" };

@@ -1,57 +1,50 @@
 using System.Globalization;
-using Segmentation.ML;
 using Segmentation.ML.Data;
 using Segmentation.ML.Evaluation;
+using Segmentation.ML.Imaging;
+using Segmentation.ML.Onnx;
 using Spectre.Console;
 
 namespace Segmentation.Cli.Commands;
 
-/// <summary>Scores a dataset with a model and shows the pixel metrics: shared by <c>segml evaluate</c> and <c>segml train --val-split</c>.</summary>
+/// <summary>Scores a dataset split with a model and shows the pixel metrics: shared by <c>segml evaluate</c> and <c>segml train --val-split</c>.</summary>
 internal static class ModelEvaluation
 {
-    /// <summary>The column every segml model writes its label maps to.</summary>
-    public const string PredictionColumn = "PredictedLabel";
-
-    /// <summary>Refuses a model whose saved input schema names a column <paramref name="supplied"/> lacks or types differently.</summary>
-    /// <exception cref="CommandFailedException">The message names the column and what the command supplies.</exception>
-    public static void RequireInputs(DataViewSchema modelInput, DataViewSchema supplied, string modelPath, string supplier)
-    {
-        foreach (var column in modelInput.Visible)
-            if (supplied.GetColumnOrNull(column.Name)?.Type is not { } type || !type.Equals(column.Type))
-                throw new CommandFailedException(
-                    $"'{modelPath}' reads a column '{column.Name}' ({column.Type}) that {supplier} cannot supply; it supplies {supplied.Describe()}. " +
-                    "Models written by `segml train` read only ImagePath (Text).");
-    }
-
-    /// <summary>The model's label-map output and its classes, checked against what the model is given.</summary>
-    /// <exception cref="SchemaException">The model needs a column <paramref name="inputSchema"/> lacks.</exception>
-    /// <exception cref="CommandFailedException">The model writes no <see cref="PredictionColumn"/> label map.</exception>
-    public static LabelMapDataViewType PredictionType(ITransformer model, DataViewSchema inputSchema, string modelPath)
-    {
-        var output = model.GetOutputSchema(inputSchema);
-        return output.GetColumnOrNull(PredictionColumn)?.Type as LabelMapDataViewType
-            ?? throw new CommandFailedException($"'{modelPath}' writes no '{PredictionColumn}' label map; its output columns are: {output.Describe()}.");
-    }
-
-    /// <summary>The dataset with the model's predictions, after checking that the model predicts the dataset's classes.</summary>
+    /// <summary>
+    /// Predicts every sample of <paramref name="data"/> at its own size and counts it against its mask, with a progress
+    /// bar unless <paramref name="quiet"/>; <paramref name="visit"/> sees each (row, sample, image, truth, prediction).
+    /// </summary>
     /// <exception cref="CommandFailedException">The model predicts other classes than the dataset's labels hold.</exception>
-    public static IDataView Score(ITransformer model, DatasetDataView data, string modelPath)
+    public static SegmentationMetrics Evaluate(CommandContext context, SegmentationModel model, SegmentationDataset data, bool mirror, string description, bool quiet,
+        Action<int, SegmentationSample, RgbImage, LabelMap, LabelMap>? visit = null)
     {
-        var predicted = PredictionType(model, data.Schema, modelPath).Classes;
-        var truth = data.Dataset.Classes;
+        var predicted = model.Classes;
+        var truth = data.Classes;
         if (!predicted.ClassNames.SequenceEqual(truth.ClassNames, StringComparer.Ordinal))
             throw new CommandFailedException(
-                $"'{modelPath}' predicts the {predicted.ClassCount} classes of {predicted.Name} ({Names(predicted)}) but the labels of {truth.Name} {data.Dataset.Split} " +
+                $"'{model.Path}' predicts the {predicted.ClassCount} classes of {predicted.Name} ({Names(predicted)}) but the labels of {truth.Name} {data.Split} " +
                 $"are {truth.ClassCount} classes ({Names(truth)}); evaluate a model on data with the classes it was trained on.");
-        return model.Transform(data);
-    }
-
-    /// <summary>Streams the scored rows into the metrics, with a progress bar unless <paramref name="quiet"/>.</summary>
-    public static SegmentationMetrics Evaluate(SegmentationContext context, IDataView scored, string description, bool quiet)
-    {
-        if (quiet) return context.Evaluation.Evaluate(scored, "Label", PredictionColumn);
-        return ProgressDisplay.Run(description, scored.GetRowCount() ?? 0,
-            task => context.Evaluation.Evaluate(scored, "Label", PredictionColumn, ProgressDisplay.Follow(task)));
+        var matrix = new ConfusionMatrix(truth.ClassCount, truth.IgnoreValue);
+        void Count(Action<int>? progress)
+        {
+            for (int row = 0; row < data.Samples.Count; row++)
+            {
+                context.CancellationToken.ThrowIfCancellationRequested();
+                var sample = data.Samples[row];
+                var (_, image, labels) = data.Load(sample);
+                var prediction = model.Predict(image, mirror, context.CancellationToken);
+                matrix.Add(labels.Labels, prediction.Labels);
+                visit?.Invoke(row, sample, image, labels, prediction);
+                progress?.Invoke(row + 1);
+            }
+        }
+        if (quiet) Count(null);
+        else ProgressDisplay.Run(description, data.Samples.Count, task =>
+        {
+            Count(done => task.Value = done);
+            return 0;
+        });
+        return matrix.ComputeMetrics(truth.ClassNames);
     }
 
     /// <summary>The summary metrics and the per-class rows as two tables; absent and predicted-only classes are marked.</summary>

@@ -1,6 +1,5 @@
 using System.CommandLine;
-using Segmentation.ML;
-using Segmentation.ML.Data;
+using Microsoft.ML;
 using Segmentation.ML.Trainers;
 
 namespace Segmentation.Cli.Commands;
@@ -10,8 +9,8 @@ internal sealed class PixelPriorChoice : TrainerChoice
 {
     private const int MaxGridSide = 4096;
 
-    private readonly Option<int> gridWidth = GridOption("--grid-width", "columns", PixelPriorEstimator.Defaults.GridWidth);
-    private readonly Option<int> gridHeight = GridOption("--grid-height", "rows", PixelPriorEstimator.Defaults.GridHeight);
+    private readonly Option<int> gridWidth = GridOption("--grid-width", "columns", PixelPriorTrainer.Defaults.GridWidth);
+    private readonly Option<int> gridHeight = GridOption("--grid-height", "rows", PixelPriorTrainer.Defaults.GridHeight);
 
     public override string Name => "pixel-prior";
 
@@ -19,10 +18,15 @@ internal sealed class PixelPriorChoice : TrainerChoice
 
     public override IReadOnlyList<Option> Options => [gridWidth, gridHeight];
 
-    public override IEstimator<ITransformer> CreatePipeline(SegmentationContext context, ParseResult parse, IDataView? validation) =>
-        new EstimatorChain<ITransformer>()
-            .Append(context.Transforms.LoadImages())
-            .Append(context.Trainers.PixelPrior(gridWidth: parse.GetValue(gridWidth), gridHeight: parse.GetValue(gridHeight)));
+    public override IEstimator<ITransformer> CreatePipeline(CommandContext context, ParseResult parse, IDataView? validation) =>
+        context.ML.Transforms.LoadImages("Image", imageFolder: null, "ImagePath")
+            .Append(context.ML.MulticlassClassification.Trainers.PixelPrior(new PixelPriorTrainer.Options
+            {
+                GridWidth = parse.GetValue(gridWidth),
+                GridHeight = parse.GetValue(gridHeight),
+                Log = context.Write,
+                CancellationToken = context.CancellationToken,
+            }));
 
     private static Option<int> GridOption(string name, string what, int defaultValue)
     {

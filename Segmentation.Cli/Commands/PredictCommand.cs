@@ -1,9 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Segmentation.ML;
-using Segmentation.ML.Hypercolumns;
-using Segmentation.ML.Data;
 using Segmentation.ML.Imaging;
+using Segmentation.ML.Onnx;
 using Spectre.Console;
 
 namespace Segmentation.Cli.Commands;
@@ -63,16 +61,12 @@ internal static class PredictCommand
             var images = ListImages(parse.GetValue(inputs)!);
             CheckOutputs(images, outputFolder, withOverlays);
 
-            var stored = context.Model.Load(modelPath, out var modelInput);
-            using var loaded = parse.GetValue(mirror) ? stored.WithMirrorTestTime(true) : stored;
-            var rows = DataView.FromEnumerable(images);
-            ModelEvaluation.RequireInputs(modelInput, rows.Schema, modelPath, "predict (from image files)");
-            var prediction = ModelEvaluation.PredictionType(loaded, rows.Schema, modelPath);
+            using var loaded = SegmentationModel.Load(modelPath);
             Directory.CreateDirectory(outputFolder);
 
             var clock = Stopwatch.StartNew();
             int written = ProgressDisplay.Run($"Predicting {images.Count:N0} images", images.Count,
-                task => Predict(context, loaded.Transform(rows), prediction.Classes, outputFolder, withOverlays, task));
+                task => Predict(context, loaded, images, parse.GetValue(mirror), outputFolder, withOverlays, task));
             double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
             Console.WriteLine($"Wrote {written:N0} label maps{(withOverlays ? $" and {written:N0} overlays" : "")} to {outputFolder} " +
                               $"in {seconds:F1} s: {written / seconds:F1} images/s.");
@@ -89,44 +83,25 @@ internal static class PredictCommand
         public required string ImagePath { get; init; }
     }
 
-    private static int Predict(SegmentationContext context, IDataView predicted, SegmentationClassSet classes, string outputFolder, bool withOverlays, ProgressTask task)
+    /// <summary>Predicts each image at its own size with the model's graph and writes its label map (and overlay) atomically.</summary>
+    private static int Predict(CommandContext context, SegmentationModel model, List<ImageRow> images, bool mirror, string outputFolder, bool withOverlays, ProgressTask task)
     {
-        var id = predicted.Schema["Id"];
-        var label = predicted.Schema[ModelEvaluation.PredictionColumn];
-        var path = predicted.Schema["ImagePath"];
-        var image = withOverlays && predicted.Schema.GetColumnOrNull("Image") is { Type: ImageDataViewType } column ? column : null;
+        var classes = model.Classes;
         var overlayColours = classes.Palette ?? Palette.Voc;
-        using var cursor = predicted.GetRowCursor(image is null ? [id, label, path] : [id, label, path, image]);
-        var idGetter = cursor.GetGetter<string>(id);
-        var labelGetter = cursor.GetGetter<LabelMap>(label);
-        var pathGetter = cursor.GetGetter<string>(path);
-        var imageGetter = image is null ? null : cursor.GetGetter<RgbImage>(image);
-        string name = null!, source = null!;
-        LabelMap labels = null!;
-        RgbImage picture = null!;
         int written = 0;
-        while (true)
+        foreach (var row in images)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
-            if (!cursor.MoveNext()) break;
-            idGetter(ref name);
-            labelGetter(ref labels);
-            PngEncoder.Save(labels, Path.Combine(outputFolder, name + ".png"), classes.Palette);
+            var picture = MLImages.LoadRgb(row.ImagePath);
+            var labels = model.Predict(picture, mirror, context.CancellationToken);
+            PngEncoder.Save(labels, Path.Combine(outputFolder, row.Id + ".png"), classes.Palette);
             if (withOverlays)
-            {
-                pathGetter(ref source);
-                if (imageGetter is not null) imageGetter(ref picture);
-                if (imageGetter is null || picture.Width != labels.Width || picture.Height != labels.Height) picture = ImageDecoder.DecodeRgb(source);
-                if (picture.Width != labels.Width || picture.Height != labels.Height)
-                    throw new CommandFailedException($"The prediction for '{source}' is {labels.Width}×{labels.Height} but the image is {picture.Width}×{picture.Height}; cannot overlay them.");
-                PngEncoder.Save(Overlay.Blend(picture, labels, overlayColours), Path.Combine(outputFolder, name + ".overlay.png"), OverlayEncoding);
-            }
+                PngEncoder.Save(Overlay.Blend(picture, labels, overlayColours), Path.Combine(outputFolder, row.Id + ".overlay.png"), OverlayEncoding);
             task.Value = ++written;
         }
         return written;
     }
 
-    /// <summary>The image files the inputs name, each once, in the order given (a folder's files in name order).</summary>
     private static List<ImageRow> ListImages(IEnumerable<string> inputs)
     {
         var files = new List<string>();

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Diagnostics;
-using Segmentation.ML;
-using Segmentation.ML.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Segmentation.ML.Onnx;
 using Spectre.Console;
 
 namespace Segmentation.Cli.Commands;
@@ -11,7 +12,7 @@ namespace Segmentation.Cli.Commands;
 internal static class TrainCommand
 {
     /// <summary>What a saved model reads: the image file's path. Everything from there to the label map is inside the model.</summary>
-    private static readonly DataViewSchema PredictionInput = new DataViewSchema.Builder().AddColumn("ImagePath", TextDataViewType.Instance).ToSchema();
+    private static readonly DataViewSchema PredictionInput = ImagePathSchema();
 
     public static Command Create()
     {
@@ -63,14 +64,14 @@ internal static class TrainCommand
             var data = DatasetViews.Open(parse, dataset);
             string? validationSplit = parse.GetValue(validation);
             var validationData = validationSplit is null ? null : DatasetViews.Open(parse, dataset, validationSplit);
+            using var releases = choice;
             var pipeline = choice.CreatePipeline(context, parse, validationData);
-            pipeline.GetOutputSchema(data.Schema);
 
             var clock = Stopwatch.StartNew();
             string title = $"Training {choice.Name}";
             var model = ProgressDisplay.Run(title, (data.GetRowCount() ?? 0) * choice.Passes(parse), task =>
             {
-                void ShowLog(object? sender, string message) => task.Description = $"{Markup.Escape(title)} [grey]{Markup.Escape(Shorten(message, 40))}[/]";
+                void ShowLog(string message) => task.Description = $"{Markup.Escape(title)} [grey]{Markup.Escape(Shorten(message, 40))}[/]";
                 context.Log += ShowLog;
                 try
                 {
@@ -82,10 +83,15 @@ internal static class TrainCommand
                 }
             });
             var trainingTime = clock.Elapsed;
-            ModelEvaluation.PredictionType(model, PredictionInput, modelPath);
-
-            Directory.CreateDirectory(Path.GetDirectoryName(modelPath)!);
-            context.Model.Save(model, PredictionInput, modelPath);
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(modelPath)!);
+                context.ML.Model.SaveAtomically(model, PredictionInput, modelPath);
+            }
+            finally
+            {
+                (model as IDisposable)?.Dispose();
+            }
             Console.WriteLine($"Trained {choice.Name} on {DatasetViews.Describe(data)} in {Seconds(trainingTime)}.");
             foreach (string line in choice.TrainingReport()) Console.WriteLine("  " + line);
             Console.WriteLine($"Model saved to {modelPath} ({new FileInfo(modelPath).Length / 1024.0:F1} KiB).");
@@ -93,8 +99,8 @@ internal static class TrainCommand
             if (validationData is not null)
             {
                 clock.Restart();
-                var scored = ModelEvaluation.Score(model, validationData, modelPath);
-                var metrics = ModelEvaluation.Evaluate(context, scored, $"Evaluating on {DatasetViews.Describe(validationData)}", quiet: false);
+                using var saved = SegmentationModel.Load(modelPath);
+                var metrics = ModelEvaluation.Evaluate(context, saved, validationData.Dataset, mirror: false, $"Evaluating on {DatasetViews.Describe(validationData)}", quiet: false);
                 Console.WriteLine($"Evaluated on {DatasetViews.Describe(validationData)} in {Seconds(clock.Elapsed)}:");
                 ModelEvaluation.WriteTables(metrics);
             }
@@ -118,4 +124,11 @@ internal static class TrainCommand
     private static string Shorten(string message, int length) => message.Length <= length ? message : message[..(length - 1)] + "…";
 
     private static string Seconds(TimeSpan time) => $"{time.TotalSeconds:F1} s";
+
+    private static DataViewSchema ImagePathSchema()
+    {
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumn("ImagePath", TextDataViewType.Instance);
+        return builder.ToSchema();
+    }
 }

@@ -1,3 +1,5 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using System.Text.Json.Nodes;
 using Segmentation.ML.Imaging;
 
@@ -56,6 +58,40 @@ public sealed class HypercolumnCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_sample_cache_made_with_other_taps_is_one_clear_error_and_no_model()
+    {
+        string cache = Path.Combine(data.Root, "samples.safetensors"), model = Path.Combine(data.Root, "cached.zip");
+        string[] train = ["train", "--dataset", "folder", "--data", data.Root, "--trainer", "hypercolumns", "--weights", Checkpoint("mobilenet_v2"),
+            "--sparse-epochs", "1", "--dense-epochs", "0", "--hidden", "8", "--sample-cache", cache, "--out", model];
+        var (exit, _, error) = await Segml.RunAsync(train);
+        Assert.True(exit == 0, error);
+        File.Delete(model);
+
+        var (otherExit, _, otherError) = await Segml.RunAsync([.. train, "--taps", "features.1,features.3"]);
+
+        Assert.Equal(1, otherExit);
+        Assert.Contains($"Cannot read checkpoint '{cache}' (sample cache): the sample cache was made with other settings (", otherError);
+        Assert.Contains("hypercolumn length: '128' in the file, '16' in this run", otherError);
+        Assert.Contains("taps: 'features.1 (8 channels), features.3 (8 channels), features.6 (", otherError);
+        Assert.Contains("in the file, 'features.1 (8 channels), features.3 (8 channels)' in this run). Train with the same settings, or delete it to sample again.", otherError);
+        Assert.DoesNotContain("   at ", otherError);
+        Assert.False(File.Exists(model));
+    }
+
+    [Fact]
+    public async Task A_diverging_learning_rate_stops_training_with_one_line_and_no_model()
+    {
+        string model = Path.Combine(data.Root, "diverged.zip");
+        var (exit, _, error) = await Segml.RunAsync("train", "--dataset", "folder", "--data", data.Root, "--trainer", "hypercolumns",
+            "--weights", Checkpoint("mobilenet_v2"), "--sparse-epochs", "2", "--dense-epochs", "0", "--hidden", "8", "--learning-rate", "1e30", "--out", model);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("error: Stage A diverged in epoch 1", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.False(File.Exists(model));
+    }
+
+    [Fact]
     public async Task SavedModelPredictsBitForBitInANewProcess()
     {
         string model = Path.Combine(data.Root, "model.zip");
@@ -63,17 +99,18 @@ public sealed class HypercolumnCommandTests : IDisposable
             "--weights", Checkpoint("mobilenet_v2"), "--sparse-epochs", "2", "--dense-epochs", "1", "--hidden", "16", "--seed", "5", "--out", model);
         Assert.True(exit == 0, error);
 
-        var context = new SegmentationContext();
-        using var loaded = context.Model.Load(model, out _);
+        var ml = new Microsoft.ML.MLContext();
+        var loaded = ml.Model.Load(model, out _);
         string image = data.Images("val")[1];
-        var rows = ML.Data.DataView.FromEnumerable([new PathRow { ImagePath = image }]);
-        var inProcess = ML.Data.DataView.GetColumn<LabelMap>(loaded.Transform(rows), "PredictedLabel").Single();
+        var rows = ml.Data.LoadFromEnumerable([new PathRow { ImagePath = image }]);
+        var inProcess = loaded.Transform(rows).GetColumn<Microsoft.ML.Data.VBuffer<uint>>("PredictedLabel").Single().DenseValues().Select(v => (byte)(v - 1)).ToArray();
+        (loaded as IDisposable)?.Dispose();
 
         string outputs = Path.Combine(data.Root, "again");
         var (predictExit, _, predictError) = await Segml.RunAsync("predict", "--model", model, image, "--out", outputs);
         Assert.True(predictExit == 0, predictError);
         var fromProcess = ImageDecoder.DecodeLabelMap(Path.Combine(outputs, Path.GetFileNameWithoutExtension(image) + ".png"));
-        Assert.Equal(inProcess.Labels.ToArray(), fromProcess.Labels.ToArray());
+        Assert.Equal(inProcess, fromProcess.Labels.ToArray());
     }
 
     [Fact]

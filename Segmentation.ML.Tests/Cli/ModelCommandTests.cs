@@ -1,3 +1,5 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using System.Text.Json.Nodes;
 using Segmentation.ML.Data;
 using Segmentation.ML.Imaging;
@@ -154,11 +156,12 @@ public sealed class ModelCommandTests(TrainedSceneModel trained) : IClassFixture
         Assert.True(one.ExitCode == 0, one.Error);
         Assert.True(two.ExitCode == 0, two.Error);
 
-        var context = new SegmentationContext();
-        using var model = context.Model.Load(trained.ModelPath, out var inputSchema);
-        Assert.Equal(["ImagePath"], inputSchema.Visible.Select(c => c.Name));
-        var rows = DataView.FromEnumerable(trained.Data.Images("val").Select(path => new PathRow { ImagePath = path }).ToList());
-        var expected = model.Transform(rows).GetColumn<LabelMap>("PredictedLabel").Select(m => m.Labels.ToArray()).ToList();
+        var ml = new Microsoft.ML.MLContext();
+        var model = ml.Model.Load(trained.ModelPath, out var inputSchema);
+        Assert.Equal(["ImagePath"], inputSchema.Select(c => c.Name));
+        var rows = ml.Data.LoadFromEnumerable(trained.Data.Images("val").Select(path => new PathRow { ImagePath = path }).ToList());
+        var expected = model.Transform(rows).GetColumn<Microsoft.ML.Data.VBuffer<uint>>("PredictedLabel").Select(k => k.DenseValues().Select(v => (byte)(v - 1)).ToArray()).ToList();
+        (model as IDisposable)?.Dispose();
 
         var images = trained.Data.Images("val");
         Assert.Equal(images.Length, expected.Count);
@@ -201,6 +204,41 @@ public sealed class ModelCommandTests(TrainedSceneModel trained) : IClassFixture
     }
 
     [Fact]
+    public async Task TamperedModelIsRefusedInOneLineOrPredictsExactlyAsBefore()
+    {
+        string image = trained.Data.Images("val")[0];
+        string name = Path.GetFileNameWithoutExtension(image) + ".png";
+        string reference = trained.NewFolder("untampered");
+        Assert.Equal(0, (await Segml.RunAsync("predict", "--model", trained.ModelPath, image, "--out", reference)).ExitCode);
+        var expected = File.ReadAllBytes(Path.Combine(reference, name));
+        var bytes = File.ReadAllBytes(trained.ModelPath);
+        int refused = 0;
+        // Bit flips spread over the whole file: entry data, local headers, the central directory.
+        foreach (int offset in Enumerable.Range(0, 24).Select(i => (int)((long)i * (bytes.Length - 1) / 23)))
+        {
+            var tampered = (byte[])bytes.Clone();
+            tampered[offset] ^= 0x04;
+            string path = Path.Combine(trained.Data.Root, $"tampered-{offset}.zip");
+            File.WriteAllBytes(path, tampered);
+            string output = trained.NewFolder("tampered");
+            var (exit, _, error) = await Segml.RunAsync("predict", "--model", path, image, "--out", output);
+            Assert.DoesNotContain("   at ", error);
+            if (exit == 0)
+            {
+                Assert.Equal(expected, File.ReadAllBytes(Path.Combine(output, name)));
+                continue;
+            }
+            Assert.True(exit == 1, $"offset {offset}: exit {exit}, {error}");
+            Assert.Contains(path, error);
+            Assert.Single(error.Trim().Split('\n'));
+            refused++;
+        }
+        // Flips in zip bookkeeping that no reader uses (times, versions, attributes) change nothing and may pass;
+        // every flip in an entry's data or in a field that locates it must be refused. Most of the file is data.
+        Assert.True(refused >= 12, $"only {refused} of 24 flips were refused");
+    }
+
+    [Fact]
     public async Task UnreadableInputsFailNamingTheFile()
     {
         string junk = Path.Combine(trained.NewFolder("junk"), "junk.png");
@@ -217,18 +255,19 @@ public sealed class ModelCommandTests(TrainedSceneModel trained) : IClassFixture
     }
 
     [Fact]
-    public async Task PredictRefusesAModelThatReadsMoreThanImageFiles()
+    public async Task PredictRefusesAForeignMLNetModelNamingTheFile()
     {
-        var context = new SegmentationContext(seed: 1);
-        var data = Pipeline.SyntheticScenes.View(4);
-        string modelPath = Path.Combine(trained.NewFolder("in-memory"), "model.zip");
+        var ml = new Microsoft.ML.MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(new[] { new PathRow { ImagePath = "x.png" } });
+        string modelPath = Path.Combine(trained.NewFolder("foreign"), "model.zip");
         Directory.CreateDirectory(Path.GetDirectoryName(modelPath)!);
-        context.Model.Save(context.Trainers.PixelPrior(gridWidth: 8, gridHeight: 6).Fit(data), data.Schema, modelPath);
+        ml.Model.Save(ml.Transforms.CopyColumns("Copy", "ImagePath").Fit(data), data.Schema, modelPath);
 
         var (exit, _, error) = await Segml.RunAsync("predict", "--model", modelPath, trained.Data.Images("val")[0], "--out", trained.NewFolder("refused"));
         Assert.Equal(1, exit);
-        Assert.Contains("reads a column 'Image'", error);
+        Assert.Contains("holds no ONNX graph", error);
         Assert.Contains(modelPath, error);
+        Assert.Single(error.Trim().Split('\n'));
     }
 
     [Fact]

@@ -10,6 +10,12 @@ internal sealed class SegmlProcess : IDisposable
     private readonly Task<string> error;
 
     public SegmlProcess(params string[] arguments)
+        : this(Segml.AssemblyPath, null, arguments)
+    {
+    }
+
+    /// <summary>Runs <paramref name="assembly"/> with <c>dotnet</c>, with extra environment variables (e.g. TMPDIR).</summary>
+    public SegmlProcess(string assembly, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -17,9 +23,10 @@ internal sealed class SegmlProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Segml.AssemblyPath);
+        start.ArgumentList.Add(assembly);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         process = Process.Start(start)!;
         output = process.StandardOutput.ReadToEndAsync();
         error = process.StandardError.ReadToEndAsync();

@@ -34,4 +34,26 @@ public class WeightsInspectCommandTests
         Assert.Equal(1, missingExit);
         Assert.Contains("/nonexistent/weights.pth", missingError);
     }
+
+    [Fact]
+    public async Task WeightsWithNaNExitWithTheTensorNamedAndNoStackTrace()
+    {
+        var source = ML.Models.Checkpoints.Checkpoint.Load(Fixture("Backbones", "mini-vgg11.pth"));
+        string path = Path.Combine(Path.GetTempPath(), $"segml-nan-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            ML.Models.Checkpoints.SafetensorsFile.Write(path, source.Tensors.Select(t => t.Name == "features.0.bias"
+                ? ML.Models.Checkpoints.CheckpointTensor.FromFloat32(t.Name, t.Shape, t.ToFloat32().Select(_ => float.NaN).ToArray())
+                : t));
+            var (exit, _, error) = await Segml.RunAsync("weights", "inspect", path);
+            Assert.Equal(1, exit);
+            Assert.Contains("tensor 'features.0.bias'", error);
+            Assert.Contains("is NaN", error);
+            Assert.DoesNotContain("   at ", error);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

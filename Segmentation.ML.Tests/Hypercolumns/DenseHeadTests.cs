@@ -138,12 +138,10 @@ public class MirrorTestTimeTests
         var maps = DenseHeadTests.Maps(11, [3, 4], [(6, 8), (3, 4)], 12, 16, 2);
         var mirrored = DenseHeadTests.Maps(12, [3, 4], [(6, 8), (3, 4)], 12, 16, 2);
         var head = new HypercolumnHead(7, [8], 3, new Random(13));
-        var classifier = new HypercolumnClassifierTransformer(head, new ML.Data.SegmentationClassSet("t", ["a", "b", "c"]), "Hypercolumns", "PredictedLabel");
-
         var plain = DenseHead.Logits(head, maps);
         var other = DenseHead.Logits(head, mirrored);
         maps.Mirrored = mirrored;
-        using var scores = classifier.Scores(maps);
+        using var scores = DenseHead.Scores(head, maps);
 
         int gw = maps.OutputWidth, gh = maps.OutputHeight;
         var expected = new float[plain.Length];

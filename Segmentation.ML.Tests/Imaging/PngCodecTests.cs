@@ -143,6 +143,24 @@ public sealed class PngCodecTests
     }
 
     [Fact]
+    public void Damaged_zlib_data_is_reported_as_damage_not_as_an_unsupported_compression_method()
+    {
+        byte[] badHeader = PngEncoder.Encode(SyntheticRgb(8, 8, seed: 5));
+        EditIdat(badHeader, payload => payload[1] ^= 0x01);
+        var header = Assert.Throws<InvalidImageContentException>(() => ImageDecoder.DecodeRgb(badHeader));
+        Assert.Contains("zlib header", header.Message);
+        Assert.Contains("corrupt", header.Message);
+
+        byte[] badBlock = PngEncoder.Encode(SyntheticRgb(8, 8, seed: 5));
+        EditIdat(badBlock, payload => payload[2] |= 0b110); // block type 3, which deflate reserves
+        var block = Assert.Throws<InvalidImageContentException>(() => ImageDecoder.DecodeRgb(badBlock));
+        Assert.Contains("compressed image data (zlib) is damaged", block.Message);
+
+        foreach (var error in new[] { header, block })
+            Assert.DoesNotContain("unsupported compression method", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void A_truncated_file_is_reported_as_invalid_content()
     {
         byte[] png = PngEncoder.Encode(SyntheticRgb(16, 16, seed: 4));
@@ -254,6 +272,17 @@ public sealed class PngCodecTests
         BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), width);
         BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), height);
         BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Crc32.Compute(png.AsSpan(12, 17)));
+    }
+
+    /// <summary>Changes the first IDAT chunk's payload in place and fixes its CRC, so only the zlib data is damaged.</summary>
+    private static void EditIdat(byte[] png, Action<Span<byte>> edit)
+    {
+        int offset = 8;
+        while (BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(offset + 4)) != 0x49444154)
+            offset += 12 + BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(offset));
+        int length = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(offset));
+        edit(png.AsSpan(offset + 8, length));
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(offset + 8 + length), Crc32.Compute(png.AsSpan(offset + 4, length + 4)));
     }
 
     private static string WriteTemp(byte[] content)

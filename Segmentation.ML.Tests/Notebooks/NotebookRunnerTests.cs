@@ -61,7 +61,7 @@ public sealed class NotebookRunnerTests : IDisposable
     [Fact]
     public async Task HashRReferencesTheBuiltLibraryRelativeToTheNotebook()
     {
-        string library = typeof(SegmentationContext).Assembly.Location;
+        string library = typeof(Segmentation.ML.Imaging.RgbImage).Assembly.Location;
         string relative = Path.GetRelativePath(folder, library);
         var run = await NotebookRunner.RunAsync(Write($"#r \"{relative}\"\nusing Segmentation.ML.Imaging;", "new RgbImage(3, 2).Width * 10"));
         Assert.Equal(30, run["c2"].Outputs.Single());

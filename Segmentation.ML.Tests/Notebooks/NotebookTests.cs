@@ -105,7 +105,9 @@ public sealed partial class NotebookTests
         Assert.True(run.Elapsed < Budget, $"{run.Notebook.Name} took {run.Elapsed.TotalSeconds:F0} s.");
 
         Assert.Equal("Trained a small hypercolumn model on 24 synthetic scenes images", run["model"].Outputs[0]);
-        Assert.StartsWith("Loaded model.zip: 4 steps (ImageLoading → ImageNetNormalizing → HypercolumnExtracting → HypercolumnClassifier), input: ImagePath", (string)run["model"].Outputs[1]!);
+        // The zip as ML.NET loads it: ML.NET's own transformers around the one ONNX graph, reading only ImagePath.
+        Assert.Equal("Loaded model.zip: 6 ML.NET transformers (ImageLoading → ImageResizing → ImagePixelExtracting → Onnx → ValueToKeyMapping → ColumnSelecting), input: ImagePath",
+            run["model"].Outputs[1]);
 
         var tables = TableRows(run.Html("evaluate"));
         Assert.Equal([7, 6], tables.Select(t => t.Count));
@@ -127,6 +129,11 @@ public sealed partial class NotebookTests
         Assert.EndsWith("blended over the image: image | ground truth | prediction", pictures[3].Alt);
 
         Assert.Equal("2 images predicted; identical after reloading the zip: True", run["predict"].Outputs.Single());
+
+        // SegmentationModel predicts a 96×72 crop at its own size, not the saved pipeline's 128×96.
+        Assert.Equal(8 + 3 * 192 + 2 * 8 + 8, Images(run.Html("any-size")).Single().Image.Width);
+        Assert.Equal("hypercolumns on mobilenet_v2: 96×72 labels for the 96×72 crop; the saved pipeline's input is 128×96", run["any-size"].Outputs.OfType<string>().Single());
+
         var report = ReportLine().Match((string)run["report"].Outputs.Single()!);
         Assert.True(report.Success);
         Assert.True(File.Exists(report.Groups[1].Value));

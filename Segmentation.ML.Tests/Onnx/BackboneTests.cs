@@ -122,6 +122,61 @@ public class BackboneTests
     }
 
     [Fact]
+    public void CheckpointsOfOtherNetworksNameTheirFirstKeysAndWhatToDo()
+    {
+        var vgg = Checkpoint.Load(Fixture("mini-vgg11.pth"));
+        var wrapped = new StateDict(vgg.Tensors.Select(t => CheckpointTensor.FromBytes("module." + t.Name, t.DType, t.Shape, t.ToBytes())));
+        var prefixed = Assert.Throws<ModelLoadException>(() => Backbone.FromStateDict(wrapped));
+        Assert.Contains("its first keys are: module.features.0.weight, module.features.0.bias", prefixed.Message);
+        Assert.Contains("strip it", prefixed.Message);
+
+        string[] resNetKeys = ["conv1.weight", "bn1.weight", "bn1.bias", "layer1.0.conv1.weight", "fc.weight", "fc.bias"];
+        var resNet = new StateDict(resNetKeys.Select(k => CheckpointTensor.FromFloat32(k, [2], [0.5f, -0.5f])));
+        var other = Assert.Throws<ModelLoadException>(() => Backbone.FromStateDict(resNet));
+        Assert.Contains("its first keys are: conv1.weight, bn1.weight, bn1.bias, layer1.0.conv1.weight, fc.weight (of 6)", other.Message);
+        Assert.Contains("ResNets are not supported", other.Message);
+
+        Assert.Contains("it holds no tensors", Assert.Throws<ModelLoadException>(() => Backbone.FromStateDict(new StateDict([]))).Message);
+    }
+
+    [Theory]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "+∞")]
+    [InlineData(float.NegativeInfinity, "−∞")]
+    public void WeightsWithNonFiniteValuesAreRefusedNamingTheFileAndTensor(float bad, string shown)
+    {
+        var vgg = Checkpoint.Load(Fixture("mini-vgg11.pth"));
+        string path = Path.Combine(Path.GetTempPath(), $"segml-nonfinite-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            SafetensorsFile.Write(path, vgg.Tensors.Select(t =>
+            {
+                if (t.Name != "features.3.weight") return t;
+                var values = t.ToFloat32();
+                values[5] = bad;
+                values[^1] = bad;
+                return CheckpointTensor.FromFloat32(t.Name, t.Shape, values);
+            }));
+            var error = Assert.Throws<CheckpointFormatException>(() => Backbone.Load(path));
+            Assert.Equal(path, error.FilePath);
+            Assert.Equal("tensor 'features.3.weight'", error.Entry);
+            Assert.Contains($"element 5 of {vgg["features.3.weight"].ElementCount} (index [0, 0, 1, 2]) is {shown}; 2 of its values in all are not finite", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Float64WeightsBeyondFloat32RangeAreRefused()
+    {
+        var huge = CheckpointTensor.FromBytes("w", CheckpointDType.F64, [2], System.Runtime.InteropServices.MemoryMarshal.AsBytes<double>([1.0, 1e300]));
+        Assert.Equal([1f, float.PositiveInfinity], huge.ToFloat32(requireFinite: false));
+        Assert.Contains("element 1 of 2 (index [1]) is beyond float32's range", Assert.Throws<CheckpointFormatException>(() => huge.ToFloat32(requireFinite: true)).Message);
+    }
+
+    [Fact]
     public void RandomFullSizeBackbonesHaveTorchvisionShapesAndStrides()
     {
         using var vgg16 = Backbone.CreateRandom("vgg16", 1);
@@ -174,10 +229,15 @@ public class BackboneTests
     }
 
     [Fact]
-    public void ACancelledForwardThrowsOperationCanceled()
+    public void CancellingAForwardThrowsOperationCanceled()
     {
-        using var backbone = Backbone.Load(Fixture("mini-vgg11.pth"));
+        using var backbone = Backbone.CreateRandom("vgg16", 1);
         Assert.Throws<OperationCanceledException>(() => backbone.Forward(new float[3 * 16 * 16], 16, 16, cancellation: new CancellationToken(canceled: true)));
+
+        // A full VGG16 at 500×375 takes far longer than 20 ms: ONNX Runtime is told to terminate while it runs.
+        backbone.Forward(new float[3 * 16 * 16], 16, 16).Dispose();
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(20));
+        Assert.Throws<OperationCanceledException>(() => backbone.Forward(new float[3 * 375 * 500], 375, 500, cancellation: cancellation.Token));
     }
 
     [Fact]

@@ -28,7 +28,11 @@ namespace Segmentation.ML.Tests.Onnx;
 /// </summary>
 internal sealed class LogitErrorBound
 {
-    public LogitErrorBound(HypercolumnHead head, HypercolumnMaps maps)
+    /// <param name="tapDifferences">
+    /// When the two sides' taps themselves may differ (computed from separately normalised pixels), bounds on
+    /// |ΔF|; the layers carry them on through |W′| and |W| (interpolation and ReLU never enlarge them).
+    /// </param>
+    public LogitErrorBound(HypercolumnHead head, HypercolumnMaps maps, HypercolumnMaps? tapDifferences = null)
     {
         var (weight, bias) = head.FoldedFirstLayer();
         var absolute = new HypercolumnHead(head.Sizes, new float[head.InputSize], Enumerable.Repeat(1f, head.InputSize).ToArray(),
@@ -46,6 +50,12 @@ internal sealed class LogitErrorBound
         double grid = Gamma(head.InputSize + 4 + maps.Taps.Count + 1) + 16 * KernelAssert.Epsilon * tapSide
             + Enumerable.Range(1, head.LayerCount - 1).Sum(l => Gamma(head.Sizes[l] + 1));
         Grid = magnitude.Select(m => (float)(2 * grid * m)).ToArray();
+        if (tapDifferences is not null)
+        {
+            var unbiased = new HypercolumnHead(absolute.Sizes, absolute.Mean, absolute.Std, absolute.Weights, absolute.Biases.Select(b => new float[b.Length]).ToArray());
+            var carried = DenseHead.Logits(unbiased, tapDifferences);
+            for (int i = 0; i < Grid.Length; i++) Grid[i] += carried[i];
+        }
 
         // The resize to the image (4 roundings and its coefficients) and the mirrored average (1 more rounding),
         // on logits bounded by M and errors bounded by Grid, both spread to the neighbours the resize reads.

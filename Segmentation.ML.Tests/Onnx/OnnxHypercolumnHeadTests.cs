@@ -29,8 +29,6 @@ public class OnnxHypercolumnHeadTests
     {
         var head = DenseHeadTests.Head(Channels.Sum(), hiddenSizes, 5, seed: 21);
         using var session = new OrtTestSession(HeadGraph(head));
-        var classifier = new HypercolumnClassifierTransformer(head, new SegmentationClassSet("t", ["a", "b", "c", "d", "e"]), "Hypercolumns", "PredictedLabel");
-
         foreach (var (height, width, seed) in new[] { (37, 53, 1), (3, 61, 2) })
         {
             var taps = Strides.Select((s, t) => KernelAssert.Random(Channels[t] * Cells(height, s) * Cells(width, s), seed * 10 + t, 2f)).ToArray();
@@ -44,7 +42,7 @@ public class OnnxHypercolumnHeadTests
             Assert.Equal([1, head.Classes, Cells(height, OutputStride), Cells(width, OutputStride)], outputs[0].Shape);
             LogitErrorBound.AssertWithin(DenseHead.Logits(head, maps), outputs[0].Floats, bound.Grid, $"grid logits, {context}");
             Assert.Equal([1, height, width], outputs[1].Shape);
-            using var scores = classifier.Scores(maps);
+            using var scores = DenseHead.Scores(head, maps);
             LogitErrorBound.AssertLabels(scores.Span, bound.Image, head.Classes, outputs[1].UInts, $"labels, {context}");
         }
     }

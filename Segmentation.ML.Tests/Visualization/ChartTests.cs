@@ -75,7 +75,7 @@ public sealed class ChartTests
         try
         {
             SyntheticScenes.Generate(root, trainCount: 4, valCount: 1, width: 48, height: 36, seed: 3);
-            var statistics = DatasetStatistics.Compute(new SegmentationContext().Data.LoadFolder(root, "train").Dataset);
+            var statistics = DatasetStatistics.Compute(FolderDataset.Open(root, "train"));
             var svg = XDocument.Parse(ClassCharts.PixelShares(statistics).ToSvg()).Root!;
             var bars = svg.Descendants(Svg + "rect").Where(r => (string?)r.Attribute("class") == "bar").ToList();
             Assert.Equal(SyntheticScenes.Classes.ClassNames, bars.Select(b => ((string)b.Attribute("data-name")!).Split(':')[0]).ToArray());

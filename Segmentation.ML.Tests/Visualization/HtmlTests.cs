@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using Microsoft.Data.Analysis;
 using Segmentation.ML.Data;
 using Segmentation.ML.Evaluation;
 using Segmentation.ML.Imaging;
@@ -85,7 +86,7 @@ public sealed partial class HtmlTests
         try
         {
             SyntheticScenes.Generate(root, trainCount: 3, valCount: 1, width: 40, height: 32, seed: 2);
-            var statistics = DatasetStatistics.Compute(new SegmentationContext().Data.LoadFolder(root, "train").Dataset);
+            var statistics = DatasetStatistics.Compute(FolderDataset.Open(root, "train"));
             var table = Parse(statistics.ToHtml()).Element("table")!;
             Assert.StartsWith("synthetic scenes: 3 images, 3,840 pixels", table.Element("caption")!.Value);
             var rows = BodyRows(table);
@@ -96,5 +97,23 @@ public sealed partial class HtmlTests
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    [Fact]
+    public void DataFrameHtmlShowsTheFirstRowsWithNumbersRightAlignedAndMissingValuesMarked()
+    {
+        var frame = new DataFrame(
+            new StringDataFrameColumn("Id", ["a<1>", "b", "c"]),
+            new Int32DataFrameColumn("Images", [3, 12, 7]),
+            new DoubleDataFrameColumn("IoU", new double?[] { 0.123456, null, 1 }));
+        var table = Parse(frame.ToHtml(maxRows: 2)).Element("table")!;
+        Assert.Equal("first 2 of 3 rows", table.Element("caption")!.Value);
+        Assert.Equal(["Id", "Images", "IoU"], table.Descendants("th").Select(th => th.Value));
+        var rows = BodyRows(table);
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(["a<1>", "3", "0.1235"], rows[0].Elements("td").Select(td => td.Value));
+        Assert.Equal(["b", "12", "—"], rows[1].Elements("td").Select(td => td.Value));
+        Assert.Equal(["left", "right", "right"], rows[0].Elements("td").Select(td => ((string)td.Attribute("style")!).Split(':')[1]));
+        Assert.Null(Parse(frame.ToHtml()).Element("table")!.Element("caption"));
     }
 }

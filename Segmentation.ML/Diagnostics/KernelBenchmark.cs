@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Segmentation.ML.Data;
+using Segmentation.ML.Hypercolumns;
 using Segmentation.ML.Imaging;
 using Segmentation.ML.Onnx;
 using Segmentation.ML.Tensors;
@@ -120,6 +122,8 @@ public static class KernelBenchmark
             }
         }
 
+        Add(MeasurePrediction(mobileNet, random, peak, repeats, cancellation));
+
         var decodeRows = new List<DecodeBenchmarkRow>();
         var duration = TimeSpan.FromSeconds(options.Quick ? 0.3 : 1);
         foreach (var (name, encoded) in new[] { ("jpeg_500x375", SampleJpeg()), ("png_480x360", DecodeThroughput.CreateSamplePng()) })
@@ -138,6 +142,29 @@ public static class KernelBenchmark
             PeakGflops = peak,
             Rows = rows,
         };
+    }
+
+    /// <summary>
+    /// End-to-end prediction of one 480×360 image as <c>segml predict</c> runs it: the whole segmenter graph
+    /// (normalisation, MobileNetV2 to its default taps, the default head Z → 1024 → 512 → 11 at output stride 4,
+    /// resize and arg-max) in ONNX Runtime. Its multiply-adds count the head unfactorised, an upper bound.
+    /// </summary>
+    private static BenchmarkRow MeasurePrediction(Backbone backbone, Random random, double peak, int repeats, CancellationToken cancellation)
+    {
+        const int height = 360, width = 480, stride = 4, classes = 11;
+        var taps = backbone.DefaultTaps;
+        int z = backbone.AvailableTaps.Where(t => taps.Contains(t.Name)).Sum(t => t.Channels);
+        var head = new HypercolumnHead(z, HypercolumnTrainerOptions.Defaults.HiddenSizes, classes, random);
+        var description = new SegmenterGraph.Description(new SegmentationClassSet("bench", Enumerable.Range(0, classes).Select(c => $"class {c}")), width, height, "bench");
+        using var session = new OnnxSession(SegmenterGraph.ForHypercolumns(backbone, taps, stride, head, description), "the benchmark's segmenter graph");
+        var pixels = RandomValues.Uniform(random, 3 * height * width, 255f);
+        var labels = new uint[height * width];
+        long cells = (long)((height + stride - 1) / stride) * ((width + stride - 1) / stride);
+        long headMultiplyAdds = cells * (z * 1024L + 1024L * 512 + 512L * classes);
+        using var input = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(pixels, [1, 3, height, width]);
+        using var output = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(labels, [1, height, width]);
+        return Measure("predict_480x360", $"predict {width}×{height}: {backbone.Architecture} + head, stride {stride} (ONNX Runtime)", backbone.MultiplyAdds(height, width) + headMultiplyAdds,
+            peak, repeats, cancellation, () => session.Run([SegmenterGraph.InputName], [input], [SegmenterGraph.OutputName], [output], cancellation));
     }
 
     private static BenchmarkRow Measure(string name, string description, long multiplyAdds, double peak, int repeats, CancellationToken cancellation, Action run)

@@ -1,4 +1,8 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 using Segmentation.ML.Data;
+using Segmentation.ML.Imaging;
 using Segmentation.ML.Models;
 using Segmentation.ML.Onnx;
 using Segmentation.ML.Tensors;
@@ -6,18 +10,26 @@ using Segmentation.ML.Tensors;
 namespace Segmentation.ML.Hypercolumns;
 
 /// <summary>
-/// Runs a pretrained backbone on each normalised image and outputs its hypercolumns (the chosen taps,
-/// upsampled bilinearly to the output grid of stride 1, 2 or 4, concatenated), kept factorised per tap.
+/// Runs a pretrained backbone on each image and outputs its hypercolumns (the chosen taps, upsampled
+/// bilinearly to the output grid of stride 1, 2 or 4, concatenated), kept factorised per tap: for exploring
+/// features and for <c>SamplePixels</c>. The hypercolumn trainer runs the same extraction itself, so a
+/// training pipeline needs no separate featurizer step.
 /// </summary>
 /// <remarks>
 /// | Trains | Input columns | Output columns |
 /// |---|---|---|
-/// | no | Tensor [3, H, W] (ImageNet-normalised) | Hypercolumns (Z per cell, grid ⌈H/s⌉ × ⌈W/s⌉) |
+/// | no | Image (ML.NET's image type, from LoadImages) | Hypercolumns (Z per cell, grid ⌈H/s⌉ × ⌈W/s⌉) |
+///
+/// Hypercolumns are a training-time and exploration column: a pipeline holding this transformer cannot be
+/// saved (train with the hypercolumn trainer, whose model is a genuine ML.NET zip).
 /// </remarks>
-public sealed class HypercolumnExtractingEstimator(Backbone backbone, IReadOnlyList<string>? taps = null, int outputStride = HypercolumnExtractingEstimator.Defaults.OutputStride,
-    string outputColumnName = "Hypercolumns", string inputColumnName = "Pixels", bool mirrorTestTime = false) : IEstimator<HypercolumnExtractingTransformer>
+public sealed class HypercolumnExtractingEstimator : IEstimator<HypercolumnExtractingTransformer>
 {
-    /// <summary>The defaults shared by the catalog method and the constructor.</summary>
+    private readonly HypercolumnExtractingTransformer transformer;
+
+    internal HypercolumnExtractingEstimator(HypercolumnExtractingTransformer transformer) => this.transformer = transformer;
+
+    /// <summary>The defaults shared by the catalog method and the trainer.</summary>
     public static class Defaults
     {
         /// <summary>
@@ -31,43 +43,41 @@ public sealed class HypercolumnExtractingEstimator(Backbone backbone, IReadOnlyL
     /// <inheritdoc />
     public HypercolumnExtractingTransformer Fit(IDataView input)
     {
-        var transformer = new HypercolumnExtractingTransformer(backbone, taps ?? backbone.DefaultTaps, outputStride, outputColumnName, inputColumnName, mirrorTestTime);
         transformer.GetOutputSchema(input.Schema);
         return transformer;
     }
 
     /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) =>
-        new HypercolumnExtractingTransformer(backbone, taps ?? backbone.DefaultTaps, outputStride, outputColumnName, inputColumnName).GetOutputSchema(inputSchema);
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var image = inputSchema.FirstOrDefault(c => c.Name == transformer.InputColumnName);
+        if (image.Name is null || image.ItemType is not ImageDataViewType)
+            throw new SchemaException($"ExtractHypercolumns needs an input column '{transformer.InputColumnName}' of ML.NET's image type (see LoadImages); " +
+                $"the data has: {string.Join(", ", inputSchema.Select(c => $"{c.Name} ({c.ItemType})"))}.", transformer.InputColumnName);
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumn(transformer.OutputColumnName, new HypercolumnDataViewType(transformer.Channels, transformer.OutputStride));
+        return SchemaShapes.With(inputSchema, builder.ToSchema());
+    }
 }
 
 /// <summary>The hypercolumn featurizer; see <see cref="HypercolumnExtractingEstimator"/>.</summary>
-/// <remarks>
-/// A featurizer fitted from a backbone leaves that backbone to its owner; one loaded from a model file built
-/// its backbone itself and releases it (its ONNX Runtime sessions) on <see cref="Dispose"/>, as do the
-/// copies <see cref="WithMirrorTestTime"/> makes of it, which share it.
-/// </remarks>
-public sealed class HypercolumnExtractingTransformer : ITransformer, IDisposable
+public sealed class HypercolumnExtractingTransformer : ITransformer
 {
-    internal const string Kind = "segml.ExtractHypercolumns";
-
-    private readonly bool ownsBackbone;
-
-    internal HypercolumnExtractingTransformer(Backbone backbone, IReadOnlyList<string> taps, int outputStride, string outputColumnName, string inputColumnName,
-        bool mirrorTestTime = false, bool ownsBackbone = false)
+    internal HypercolumnExtractingTransformer(Backbone backbone, IReadOnlyList<string>? taps, int outputStride, string outputColumnName, string inputColumnName, bool mirrorTestTime)
     {
-        this.ownsBackbone = ownsBackbone;
-        MirrorTestTime = mirrorTestTime;
         if (outputStride is not (1 or 2 or 4))
             throw new ArgumentOutOfRangeException(nameof(outputStride), outputStride, "The output stride must be 1, 2 or 4.");
+        var chosen = taps ?? backbone.DefaultTaps;
         var known = backbone.AvailableTaps.Select(t => t.Name).ToHashSet();
-        foreach (var tap in taps)
+        foreach (var tap in chosen)
             if (!known.Contains(tap)) throw new ArgumentException($"{backbone.Architecture} has no tap '{tap}'; the taps are: {string.Join(", ", known)}.", nameof(taps));
+        if (chosen.Count == 0) throw new ArgumentException("At least one tap must be named.", nameof(taps));
         Backbone = backbone;
-        Taps = taps.ToArray();
+        Taps = backbone.AvailableTaps.Select(t => t.Name).Where(chosen.Contains).ToArray();
         OutputStride = outputStride;
         OutputColumnName = outputColumnName;
         InputColumnName = inputColumnName;
+        MirrorTestTime = mirrorTestTime;
         Channels = backbone.AvailableTaps.Where(t => Taps.Contains(t.Name)).Sum(t => t.Channels);
     }
 
@@ -86,108 +96,66 @@ public sealed class HypercolumnExtractingTransformer : ITransformer, IDisposable
     /// <summary>The column written.</summary>
     public string OutputColumnName { get; }
 
-    /// <summary>The normalised image column read.</summary>
+    /// <summary>The image column read.</summary>
     public string InputColumnName { get; }
 
-    /// <summary>
-    /// Test-time augmentation: also compute the hypercolumns of the mirrored image (<see cref="HypercolumnMaps.Mirrored"/>),
-    /// which the classifier averages in. Doubles the backbone's and the head's work.
-    /// </summary>
+    /// <summary>Also compute the hypercolumns of the mirrored image (<see cref="HypercolumnMaps.Mirrored"/>); twice the work.</summary>
     public bool MirrorTestTime { get; }
 
-    /// <summary>The same featurizer with test-time mirroring on or off (for example on a loaded model).</summary>
-    public HypercolumnExtractingTransformer WithMirrorTestTime(bool enabled) =>
-        new(Backbone, Taps, OutputStride, OutputColumnName, InputColumnName, enabled, ownsBackbone);
+    /// <summary>False: hypercolumns are computed per image in <see cref="Transform"/>.</summary>
+    public bool IsRowToRowMapper => false;
 
-    /// <summary>Releases the backbone when this featurizer loaded it from a model file; a backbone passed in stays its owner's.</summary>
-    public void Dispose()
-    {
-        if (ownsBackbone) Backbone.Dispose();
-    }
+    /// <summary>Computes the hypercolumns of one RGB image.</summary>
+    public HypercolumnMaps Extract(RgbImage image, CancellationToken cancellation = default) =>
+        Extract(Backbone, Taps, OutputStride, image, MirrorTestTime, cancellation);
 
-    /// <summary>Computes the hypercolumns of one normalised [3, H, W] image.</summary>
-    public HypercolumnMaps Extract(Tensor image, CancellationToken cancellation = default)
+    /// <summary>The hypercolumns of <paramref name="image"/> (ImageNet-normalised first), and of its mirror image when asked.</summary>
+    internal static HypercolumnMaps Extract(Backbone backbone, IReadOnlyList<string> taps, int outputStride, RgbImage image, bool mirror, CancellationToken cancellation)
     {
-        if (image.Rank != 3 || image.Dim(0) != 3)
-            throw new TensorShapeException($"The image must be a [3, H, W] tensor; got {image}.", nameof(image));
-        int height = image.Dim(1), width = image.Dim(2);
-        var maps = new HypercolumnMaps(Backbone.Forward(image.Span, height, width, Taps, cancellation), height, width, OutputStride);
-        if (MirrorTestTime)
+        int height = image.Height, width = image.Width;
+        using var pixels = Tensor.Uninitialized([3, height, width]);
+        ImageNet.Normalize(image.Pixels, height, width, pixels.Span);
+        var maps = new HypercolumnMaps(backbone.Forward(pixels.Span, height, width, taps, cancellation), height, width, outputStride);
+        if (mirror)
         {
-            using var mirrored = Tensor.Uninitialized([3, height, width]);
-            for (int row = 0; row < 3 * height; row++)
-            {
-                image.Span.Slice(row * width, width).CopyTo(mirrored.Span.Slice(row * width, width));
-                mirrored.Span.Slice(row * width, width).Reverse();
-            }
-            maps.Mirrored = new HypercolumnMaps(Backbone.Forward(mirrored.Span, height, width, Taps, cancellation), height, width, OutputStride);
+            for (int row = 0; row < 3 * height; row++) pixels.Span.Slice(row * width, width).Reverse();
+            maps.Mirrored = new HypercolumnMaps(backbone.Forward(pixels.Span, height, width, taps, cancellation), height, width, outputStride);
         }
         return maps;
     }
 
     /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MappedDataView.BuildSchema(inputSchema, [Output(inputSchema)]);
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => AddedColumnsDataView.BuildSchema(inputSchema, [Output(inputSchema)]);
 
     /// <inheritdoc />
-    public IDataView Transform(IDataView input) => new MappedDataView(input, [Output(input.Schema)]);
+    public IDataView Transform(IDataView input) => new AddedColumnsDataView(input, [Output(input.Schema)]);
 
-    /// <inheritdoc />
-    public void Save(ModelSaveContext context)
-    {
-        context.SetKind(Kind);
-        context.Parameters["architecture"] = Backbone.Architecture;
-        context.Parameters["taps"] = new System.Text.Json.Nodes.JsonArray(Taps.Select(t => (System.Text.Json.Nodes.JsonNode)t).ToArray());
-        context.Parameters["output_stride"] = OutputStride;
-        context.Parameters["output_column"] = OutputColumnName;
-        context.Parameters["input_column"] = InputColumnName;
-        context.Parameters["mirror_test_time"] = MirrorTestTime;
-        var shapes = new System.Text.Json.Nodes.JsonObject();
-        foreach (var (name, parameter) in Backbone.FeatureParameters)
-        {
-            context.AddTensor(name, parameter.Values, parameter.Shape);
-            shapes[name] = new System.Text.Json.Nodes.JsonArray(parameter.Shape.Select(d => (System.Text.Json.Nodes.JsonNode)d).ToArray());
-        }
-        context.Parameters["parameter_shapes"] = shapes;
-    }
+    /// <summary>Not supported: see <see cref="IsRowToRowMapper"/>.</summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
+        throw new InvalidOperationException("ExtractHypercolumns is not a row-to-row mapper; call Transform.");
 
-    internal static HypercolumnExtractingTransformer Load(ModelLoadContext context)
-    {
-        var shapes = context.Get<Dictionary<string, int[]>>("parameter_shapes");
-        var parameters = shapes.ToDictionary(p => p.Key, p => new ParameterTensor(p.Value, context.GetTensor(p.Key, p.Value)));
-        Backbone backbone;
-        try
-        {
-            backbone = Backbone.FromParameters(parameters);
-        }
-        catch (ModelLoadException error)
-        {
-            throw new ModelFormatException($"The backbone in step '{context.Entry}' does not build: {error.Message}", context.Path, context.Entry, error);
-        }
-        return new HypercolumnExtractingTransformer(backbone, context.Get<string[]>("taps"), context.Get<int>("output_stride"),
-            context.Get<string>("output_column"), context.Get<string>("input_column"), context.Parameters["mirror_test_time"]?.GetValue<bool>() ?? false,
-            ownsBackbone: true);
-    }
+    /// <summary>Refused: hypercolumns are a training-time column (the trained model holds its own backbone in its ONNX graph).</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) =>
+        throw new NotSupportedException("ExtractHypercolumns is a training-time and exploration step and is not saved; " +
+            "save the model the hypercolumn trainer returns (MulticlassClassification.Trainers.Hypercolumns), whose ONNX graph holds the backbone.");
 
-    private OutputColumn Output(DataViewSchema schema)
+    private AddedColumn Output(DataViewSchema schema)
     {
-        var column = SchemaChecks.Require<TensorDataViewType>(schema, InputColumnName, "an ImageNet-normalised Tensor [3, H, W] (see NormalizeImageNet)", "ExtractHypercolumns");
-        var dims = ((TensorDataViewType)column.Type).Dimensions;
-        if (dims.Count != 3 || dims[0] != 3)
-            throw SchemaException.WrongType(column, "Tensor [3, H, W]", "Add NormalizeImageNet before ExtractHypercolumns.");
+        SchemaException.Require(schema, InputColumnName, t => t is ImageDataViewType, "an image (see LoadImages)", "ExtractHypercolumns");
         string input = InputColumnName;
-        return new OutputColumn(OutputColumnName, new HypercolumnDataViewType(Channels, OutputStride), [input], (cursor, _) =>
+        return new AddedColumn(OutputColumnName, new HypercolumnDataViewType(Channels, OutputStride), [input], (cursor, _) =>
         {
-            var source = cursor.GetGetter<Tensor>(cursor.Schema[input]);
+            var source = cursor.GetGetter<MLImage>(cursor.Schema[input]);
             HypercolumnMaps? current = null;
             long position = -1;
             return (ValueGetter<HypercolumnMaps>)((ref HypercolumnMaps value) =>
             {
                 if (current is null || position != cursor.Position)
                 {
-                    Tensor image = null!;
+                    MLImage image = null!;
                     source(ref image);
                     current?.Dispose();
-                    current = Extract(image);
+                    current = Extract(MLImages.ToRgb(image));
                     position = cursor.Position;
                 }
                 value = current;

@@ -107,18 +107,3 @@ public sealed class HypercolumnMaps : IDisposable
     }
 }
 
-/// <summary>A column of <see cref="HypercolumnMaps"/> with <see cref="Channels"/> values per hypercolumn.</summary>
-public sealed class HypercolumnDataViewType(int channels, int outputStride) : DataViewType(typeof(HypercolumnMaps))
-{
-    /// <summary>Z.</summary>
-    public int Channels { get; } = channels;
-
-    /// <summary>The output stride.</summary>
-    public int OutputStride { get; } = outputStride;
-
-    /// <inheritdoc />
-    public override bool Equals(DataViewType? other) => other is HypercolumnDataViewType h && h.Channels == Channels && h.OutputStride == OutputStride;
-
-    /// <inheritdoc />
-    public override string ToString() => $"Hypercolumns<{Channels}, stride {OutputStride}>";
-}

@@ -19,6 +19,7 @@ internal sealed class HypercolumnTraining
     private readonly HypercolumnTrainerOptions options;
     private readonly Action<string> log;
     private readonly CancellationToken cancellation;
+    private (LabelledHypercolumns Input, Dictionary<string, string> Values)? settings;
 
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public HypercolumnTraining(HypercolumnTrainerOptions options, Action<string> log, CancellationToken cancellation)
@@ -37,6 +38,8 @@ internal sealed class HypercolumnTraining
     /// <paramref name="validation"/> when given (early stopping in stage A, dense metrics after each stage).
     /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    /// <exception cref="TrainingDivergedException">A loss or weight became NaN or infinite; nothing was checkpointed from it.</exception>
+    /// <exception cref="CheckpointFormatException">The sample cache or stage B checkpoint is damaged or was made with other settings.</exception>
     public HypercolumnHead Train(LabelledHypercolumns input, LabelledHypercolumns? validation, int seed)
     {
         var clock = Stopwatch.StartNew();
@@ -93,11 +96,14 @@ internal sealed class HypercolumnTraining
                 var (x, y) = Gather(samples, order.AsSpan(start, count));
                 var logits = head.Forward(x, count, options.Dropout, random, out var trace, keepTrace: true);
                 var gradient = new float[logits.Length];
-                lossSum += HypercolumnHead.CrossEntropy(logits, classes.ClassCount, y, options.ClassWeights, gradient);
+                double loss = HypercolumnHead.CrossEntropy(logits, classes.ClassCount, y, options.ClassWeights, gradient);
+                if (!double.IsFinite(loss)) throw Diverged("A", epoch, $"the loss of a batch is {loss}");
+                lossSum += loss;
                 var (dW, db) = head.Backward(trace!, gradient, count);
                 sgd.Step(dW, db, rate);
                 batches++;
             }
+            RequireFiniteWeights(head, "A", epoch);
             double? validationLoss = null, validationAccuracy = null;
             if (validation is not null)
             {
@@ -134,15 +140,43 @@ internal sealed class HypercolumnTraining
         if (options.SampleCachePath is string cached && File.Exists(cached))
         {
             log($"Stage A: reusing the samples in {cached}.");
-            return SampledPixels.Load(cached);
+            return SampledPixels.Load(cached, SampleSettings(input));
         }
         int total = input.Count ?? 0;
         log($"Stage A: sampling {options.SamplesPerClass} pixels per class from each image.");
         var samples = PixelSampler.Sample(input, options.SamplesPerClass, options.SamplesPerClassCap, random.Next(),
             new Progress(done => options.Progress?.Invoke("sampling", done, total)), cancellation);
-        if (options.SampleCachePath is string path) samples.Save(path);
+        if (options.SampleCachePath is string path) samples.Save(path, SampleSettings(input));
         return samples;
     }
+
+    /// <summary>
+    /// What a sample cache or stage B checkpoint must have been made with to be reused: the classes, the hypercolumn
+    /// length, and the taps and output stride, read from the first image's hypercolumns (one forward pass).
+    /// </summary>
+    private IReadOnlyDictionary<string, string> Settings(LabelledHypercolumns input)
+    {
+        if (settings is { } known && known.Input == input) return known.Values;
+        var values = new Dictionary<string, string>
+        {
+            ["classes"] = TrainingFile.DescribeClasses(input.Classes),
+            ["hypercolumn length"] = input.Channels.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var (maps, _) in input.Read(null, cancellation))
+        {
+            values["taps"] = string.Join(", ", maps.Taps.Select(t => $"{t.Tap.Name} ({t.Tap.Channels} channels)"));
+            values["output stride"] = maps.OutputStride.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            break;
+        }
+        settings = (input, values);
+        return values;
+    }
+
+    private Dictionary<string, string> SampleSettings(LabelledHypercolumns input) => new(Settings(input))
+    {
+        ["samples per class"] = options.SamplesPerClass.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["samples per class cap"] = options.SamplesPerClassCap?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none",
+    };
 
     /// <returns>The validation metrics after the last epoch, or null without validation data.</returns>
     private SegmentationMetrics? TrainDense(LabelledHypercolumns input, LabelledHypercolumns? validationData, HypercolumnHead head, Random random, Stopwatch clock)
@@ -151,7 +185,7 @@ internal sealed class HypercolumnTraining
         var sgd = new SgdMomentum(head, options.Momentum, options.WeightDecay);
         int firstEpoch = 1;
         if (options.CheckpointPath is string checkpoint && File.Exists(checkpoint))
-            firstEpoch = DenseCheckpoint.Restore(checkpoint, head, sgd) + 1;
+            firstEpoch = DenseCheckpoint.Restore(checkpoint, head, sgd, Settings(input), options.DenseEpochs) + 1;
         int total = input.Count ?? 0;
         var classWeights = options.ClassWeights ?? DenseWeights(input, head.Classes);
         int steps = Math.Max(1, options.DenseEpochs * Math.Max(1, total) / options.DenseImagesPerStep);
@@ -171,7 +205,9 @@ internal sealed class HypercolumnTraining
                     var targets = options.DenseLossAtImageResolution && truth.Height == maps.ImageHeight && truth.Width == maps.ImageWidth
                         ? truth.Labels.ToArray()
                         : PixelSampler.GridLabels(truth, maps.OutputHeight, maps.OutputWidth);
-                    lossSum += DenseHead.Gradient(head, maps, targets, options.Dropout, random, classWeights, out var dW, out var db);
+                    double loss = DenseHead.Gradient(head, maps, targets, options.Dropout, random, classWeights, out var dW, out var db);
+                    if (!double.IsFinite(loss)) throw Diverged("B", epoch, $"the loss of image {images + 1} is {loss}");
+                    lossSum += loss;
                     images++;
                     if (accumulatedW is null) (accumulatedW, accumulatedB) = (dW, db);
                     else
@@ -195,8 +231,9 @@ internal sealed class HypercolumnTraining
                 Scale(accumulatedW, accumulatedB!, 1f / accumulated);
                 sgd.Step(accumulatedW, accumulatedB!, rate);
             }
+            RequireFiniteWeights(head, "B", epoch);
             validation = validationData is null ? null : Evaluate(head, validationData);
-            if (options.CheckpointPath is string path) DenseCheckpoint.Save(path, head, sgd, epoch);
+            if (options.CheckpointPath is string path) DenseCheckpoint.Save(path, head, sgd, epoch, Settings(input));
             Report(new EpochReport("B", epoch, images == 0 ? 0 : lossSum / images, rate, null, null, validation?.MeanIoU, clock.Elapsed));
         }
         return validation;
@@ -218,6 +255,20 @@ internal sealed class HypercolumnTraining
         log($"Stage B class weights: {string.Join(", ", weights.Select(w => w.ToString("F2")))}.");
         return weights;
     }
+
+    /// <summary>A step can overflow the weights even when the loss before it was finite; they are checked before anything can keep them.</summary>
+    private void RequireFiniteWeights(HypercolumnHead head, string stage, int epoch)
+    {
+        for (int l = 0; l < head.LayerCount; l++)
+        {
+            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(head.Weights[l]) || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(head.Biases[l]))
+                throw Diverged(stage, epoch, $"the weights of layer {l + 1} are no longer finite after the epoch's steps");
+        }
+    }
+
+    private TrainingDivergedException Diverged(string stage, int epoch, string what) => new(stage, epoch, what, stage == "A"
+        ? $"LearningRate, segml train --learning-rate, is {options.LearningRate}"
+        : $"DenseLearningRate, segml train --dense-learning-rate, is {options.DenseLearningRate}");
 
     private static void Scale(float[][] weights, float[][] biases, float factor)
     {
@@ -298,38 +349,5 @@ internal sealed class HypercolumnTraining
     private sealed class Progress(Action<int> report) : IProgress<int>
     {
         public void Report(int value) => report(value);
-    }
-}
-
-/// <summary>Stage B checkpoints: the head's parameters, the optimiser's velocities and the last finished epoch.</summary>
-internal static class DenseCheckpoint
-{
-    public static void Save(string path, HypercolumnHead head, SgdMomentum sgd, int epoch)
-    {
-        var tensors = new List<CheckpointTensor>();
-        for (int l = 0; l < head.LayerCount; l++)
-        {
-            tensors.Add(CheckpointTensor.FromFloat32($"layers.{l}.weight", [head.Weights[l].Length], head.Weights[l]));
-            tensors.Add(CheckpointTensor.FromFloat32($"layers.{l}.bias", [head.Biases[l].Length], head.Biases[l]));
-            tensors.Add(CheckpointTensor.FromFloat32($"velocity.{l}.weight", [head.Weights[l].Length], sgd.WeightVelocity[l]));
-            tensors.Add(CheckpointTensor.FromFloat32($"velocity.{l}.bias", [head.Biases[l].Length], sgd.BiasVelocity[l]));
-        }
-        SafetensorsFile.Write(path, tensors, new Dictionary<string, string> { ["epoch"] = epoch.ToString(), ["sizes"] = string.Join(",", head.Sizes) });
-    }
-
-    /// <summary>Restores parameters and velocities; returns the last finished epoch.</summary>
-    public static int Restore(string path, HypercolumnHead head, SgdMomentum sgd)
-    {
-        var state = SafetensorsFile.Read(path);
-        if (!state.Metadata.TryGetValue("sizes", out var sizes) || sizes != string.Join(",", head.Sizes))
-            throw new CheckpointFormatException($"The checkpoint was written for layer sizes [{sizes}], not [{string.Join(",", head.Sizes)}]; delete it or train with the same sizes.", path);
-        for (int l = 0; l < head.LayerCount; l++)
-        {
-            state[$"layers.{l}.weight"].CopyTo(head.Weights[l]);
-            state[$"layers.{l}.bias"].CopyTo(head.Biases[l]);
-            state[$"velocity.{l}.weight"].CopyTo(sgd.WeightVelocity[l]);
-            state[$"velocity.{l}.bias"].CopyTo(sgd.BiasVelocity[l]);
-        }
-        return int.Parse(state.Metadata["epoch"]);
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Segmentation.ML.Data;
 using Segmentation.ML.Imaging;
 
@@ -30,7 +32,7 @@ internal abstract class LabelledHypercolumns
     public abstract IEnumerable<LabelMap> ReadLabels(CancellationToken cancellation);
 }
 
-/// <summary>The images of a data view with a Hypercolumns and a LabelMap column.</summary>
+/// <summary>The images of an ML.NET data view with a Hypercolumns column (see ExtractHypercolumns) and a label map column.</summary>
 internal sealed class DataViewHypercolumns : LabelledHypercolumns
 {
     private readonly IDataView data;
@@ -38,12 +40,12 @@ internal sealed class DataViewHypercolumns : LabelledHypercolumns
     private readonly DataViewSchema.Column label;
 
     /// <exception cref="SchemaException">A column is missing or of the wrong type.</exception>
-    public DataViewHypercolumns(IDataView data, string hypercolumnsColumnName, string labelColumnName)
+    public DataViewHypercolumns(IDataView data, string hypercolumnsColumnName, string labelColumnName, string component = "SamplePixels")
     {
         this.data = data;
-        hypercolumns = SchemaChecks.Require<HypercolumnDataViewType>(data.Schema, hypercolumnsColumnName, "Hypercolumns (see ExtractHypercolumns)", "HypercolumnClassifier");
-        label = SchemaChecks.Require<LabelMapDataViewType>(data.Schema, labelColumnName, "a LabelMap column", "HypercolumnClassifier");
-        Classes = ((LabelMapDataViewType)label.Type).Classes;
+        hypercolumns = SchemaException.Require(data.Schema, hypercolumnsColumnName, t => t is HypercolumnDataViewType, "Hypercolumns (see ExtractHypercolumns)", component);
+        label = SchemaException.Require(data.Schema, labelColumnName, ImageViewHypercolumns.IsLabelMap, "a label map: a vector of keys (see LabelMapColumn)", component);
+        Classes = LabelMapColumn.GetClasses(label);
         Channels = ((HypercolumnDataViewType)hypercolumns.Type).Channels;
     }
 
@@ -55,30 +57,21 @@ internal sealed class DataViewHypercolumns : LabelledHypercolumns
 
     public override IEnumerable<(HypercolumnMaps Maps, LabelMap Label)> Read(Random? order, CancellationToken cancellation)
     {
-        using var cursor = data.GetRowCursor([hypercolumns, label], order);
+        using var cursor = data.GetRowCursor([hypercolumns, label], data.CanShuffle ? order : null);
         var mapsGetter = cursor.GetGetter<HypercolumnMaps>(hypercolumns);
-        var labelGetter = cursor.GetGetter<LabelMap>(label);
+        var labelGetter = cursor.GetGetter<VBuffer<uint>>(label);
         HypercolumnMaps maps = null!;
-        LabelMap truth = null!;
+        VBuffer<uint> keys = default;
+        byte ignore = Classes.IgnoreValue ?? (byte)Classes.ClassCount;
         while (cursor.MoveNext())
         {
             cancellation.ThrowIfCancellationRequested();
-            labelGetter(ref truth);
+            labelGetter(ref keys);
             mapsGetter(ref maps);
-            yield return (maps, truth);
+            yield return (maps, LabelMapColumn.ToLabelMap(keys, maps.ImageWidth, maps.ImageHeight, Classes.ClassCount, ignore));
         }
     }
 
-    public override IEnumerable<LabelMap> ReadLabels(CancellationToken cancellation)
-    {
-        using var cursor = data.GetRowCursor([label]);
-        var getter = cursor.GetGetter<LabelMap>(label);
-        LabelMap labels = null!;
-        while (cursor.MoveNext())
-        {
-            cancellation.ThrowIfCancellationRequested();
-            getter(ref labels);
-            yield return labels;
-        }
-    }
+    public override IEnumerable<LabelMap> ReadLabels(CancellationToken cancellation) =>
+        Read(null, cancellation).Select(row => row.Label);
 }

@@ -1,3 +1,5 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Segmentation.ML.Data;
 using Segmentation.ML.Imaging;
 using Segmentation.ML.Models.Checkpoints;
@@ -46,39 +48,62 @@ public sealed class SampledPixels
         return counts;
     }
 
-    /// <summary>A data view with a <c>Features</c> vector column and a <c>Label</c> byte column.</summary>
-    public IDataView ToDataView() => DataView.FromEnumerable(Enumerable.Range(0, Count).Select(i => new Row
+    /// <summary>
+    /// The samples as an ML.NET data view: <c>Features</c> (a vector of Z floats) and <c>Label</c> (a key over the
+    /// classes, with their names), ready for ML.NET's own multiclass trainers.
+    /// </summary>
+    public IDataView ToDataView(MLContext mlContext)
     {
-        Features = Features.AsSpan(i * Channels, Channels).ToArray(),
-        Label = Labels[i],
-    }));
-
-    /// <summary>Writes the set as safetensors (written to a temporary file, then moved into place).</summary>
-    public void Save(string path)
-    {
-        var metadata = new Dictionary<string, string> { ["classes"] = SchemaCodec.WriteClasses(Classes).ToJsonString() };
-        SafetensorsFile.Write(path, [
-            CheckpointTensor.FromFloat32("features", [Count, Channels], Features),
-            CheckpointTensor.FromBytes("labels", CheckpointDType.U8, [Count], Labels),
-        ], metadata);
+        ArgumentNullException.ThrowIfNull(mlContext);
+        var definition = SchemaDefinition.Create(typeof(Row));
+        definition[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, Channels);
+        definition[nameof(Row.Label)].ColumnType = new KeyDataViewType(typeof(uint), Classes.ClassCount);
+        var names = new VBuffer<ReadOnlyMemory<char>>(Classes.ClassCount, Classes.ClassNames.Select(n => n.AsMemory()).ToArray());
+        definition[nameof(Row.Label)].AddAnnotation("KeyValues", names, new VectorDataViewType(TextDataViewType.Instance, Classes.ClassCount));
+        var rows = Enumerable.Range(0, Count).Select(i => new Row { Features = Features.AsSpan(i * Channels, Channels).ToArray(), Label = Labels[i] + 1u });
+        return mlContext.Data.LoadFromEnumerable(rows, definition);
     }
 
-    /// <summary>Reads a set written by <see cref="Save"/>.</summary>
-    /// <exception cref="CheckpointFormatException">The file is not such a set.</exception>
-    public static SampledPixels Load(string path)
+    /// <summary>
+    /// Writes the set as safetensors (to a temporary file, then moved into place) with its classes, a format version
+    /// and a SHA-256 over everything, which <see cref="Load(string)"/> verifies.
+    /// </summary>
+    public void Save(string path) => Save(path, NoSettings);
+
+    /// <param name="settings">What the samples were made with (taps, output stride, sampling); a later load can require the same.</param>
+    internal void Save(string path, IReadOnlyDictionary<string, string> settings) =>
+        TrainingFile.Write(path, FileFormat, FileVersion, new Dictionary<string, string> { ["classes"] = Classes.ToJson() }, settings,
+            [TrainingTensor.Of("features", Features, Count, Channels), TrainingTensor.Of("labels", Labels, Count)]);
+
+    /// <summary>Reads a set written by <see cref="Save(string)"/>, verifying its format, version, checksum, shapes, classes and labels.</summary>
+    /// <exception cref="CheckpointFormatException">The file is not such a set, or is damaged; the message says what is wrong.</exception>
+    public static SampledPixels Load(string path) => Load(path, null);
+
+    /// <param name="expectedSettings">Settings the file must have been saved with, or null to accept any.</param>
+    internal static SampledPixels Load(string path, IReadOnlyDictionary<string, string>? expectedSettings)
     {
-        var state = SafetensorsFile.Read(path);
-        if (!state.TryGetValue("features", out var features) || !state.TryGetValue("labels", out var labels) || features.Rank != 2
-            || !state.Metadata.TryGetValue("classes", out var classes))
-            throw new CheckpointFormatException("A pixel sample file needs 'features' [N, Z], 'labels' [N] and 'classes' metadata.", path);
-        var classSet = SchemaCodec.ReadClasses(System.Text.Json.Nodes.JsonNode.Parse(classes) as System.Text.Json.Nodes.JsonObject, path);
-        return new SampledPixels(features.ToFloat32(), labels.ToBytes(), features.Shape[1], classSet);
+        var file = TrainingFileReader.Open(path, FileFormat, FileVersion, "sample cache", "delete it to sample again");
+        if (expectedSettings is not null) file.ExpectSettings(expectedSettings);
+        var classes = file.Classes("classes");
+        int[] shape = file.ShapeOf("features", 2);
+        if (shape[1] < 1) throw file.Error("features", $"hypercolumns of {shape[1]} values are not possible.");
+        var features = file.Floats("features", shape);
+        var labels = file.Bytes("labels", shape[0]);
+        int stray = Array.FindIndex(labels, label => label >= classes.ClassCount);
+        if (stray >= 0) throw file.Error("labels", $"row {stray} has label {labels[stray]}, but there are {classes.ClassCount} classes.");
+        file.RequireNoOthers();
+        return new SampledPixels(features, labels, shape[1], classes);
     }
+
+    private const string FileFormat = "segml.sample-cache";
+    private const int FileVersion = 1;
+    private static readonly Dictionary<string, string> NoSettings = [];
 
     private sealed class Row
     {
         public float[] Features { get; set; } = [];
-        public byte Label { get; set; }
+
+        public uint Label { get; set; }
     }
 }
 
@@ -95,8 +120,6 @@ public static class PixelSampler
     public static SampledPixels Sample(IDataView data, int perClass = 6, int? perClassCap = null, int seed = 0,
         string hypercolumnsColumnName = "Hypercolumns", string labelColumnName = "Label", IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
-        SchemaChecks.Require<HypercolumnDataViewType>(data.Schema, hypercolumnsColumnName, "Hypercolumns (see ExtractHypercolumns)", "SamplePixels");
-        SchemaChecks.Require<LabelMapDataViewType>(data.Schema, labelColumnName, "a LabelMap column", "SamplePixels");
         return Sample(new DataViewHypercolumns(data, hypercolumnsColumnName, labelColumnName), perClass, perClassCap, seed, progress, cancellation);
     }
 

@@ -104,11 +104,12 @@ internal sealed class BackboneLayout
     public static BackboneLayout FromStateDict(StateDict stateDict)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
+        if (ArchitectureDetector.WhyNoBackbone(stateDict) is string problem) throw new ModelLoadException(problem);
         bool mobileNet = stateDict.ContainsKey("features.18.0.weight");
         var parameters = stateDict.Tensors
             .Where(t => t.DType is CheckpointDType.F32 or CheckpointDType.F16 or CheckpointDType.BF16 or CheckpointDType.F64)
             .Where(t => mobileNet || t.Name.StartsWith("features.", StringComparison.Ordinal))
-            .ToDictionary(t => t.Name, t => new ParameterTensor(t.Shape, t.ToFloat32()));
+            .ToDictionary(t => t.Name, t => new ParameterTensor(t.Shape, t.ToFloat32(requireFinite: true)));
         return FromParameters(parameters);
     }
 
@@ -119,8 +120,7 @@ internal sealed class BackboneLayout
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.ContainsKey("features.18.0.weight")) return MobileNetV2Layout.FromParameters(parameters);
         if (parameters.ContainsKey("features.0.weight")) return VggLayout.FromParameters(parameters);
-        string sample = string.Join(", ", parameters.Keys.Take(5));
-        throw new ModelLoadException($"The checkpoint matches no supported backbone (vgg11, vgg16, mobilenet_v2 in torchvision's layout); its first keys are: {sample}.");
+        throw new ModelLoadException(ArchitectureDetector.NoBackboneMessage(parameters.Keys));
     }
 
     /// <summary>torchvision's shapes with random weights (He-style), for demos, tests and benchmarks that must run offline.</summary>

@@ -18,6 +18,7 @@ internal sealed class OnnxGraphBuilder
     private readonly HashSet<string> names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> metadata = new(StringComparer.Ordinal);
     private readonly Dictionary<float, string> scalars = [];
+    private readonly Dictionary<(TensorProto.Types.DataType, string, int), List<TensorProto>> initializers = [];
     private int counter;
 
     public OnnxGraphBuilder(string graphName) => graph.Name = graphName;
@@ -38,10 +39,7 @@ internal sealed class OnnxGraphBuilder
     public string Constant(string name, ReadOnlySpan<float> values, params long[] shape)
     {
         CheckShape(values.Length, shape, name);
-        var tensor = new TensorProto { Name = Unique(name), DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values)) };
-        tensor.Dims.AddRange(shape);
-        graph.Initializer.Add(tensor);
-        return tensor.Name;
+        return Initializer(name, TensorProto.Types.DataType.Float, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values), shape);
     }
 
     /// <summary>An int64 initializer of the given shape (a 1-D vector when no shape is given).</summary>
@@ -49,10 +47,7 @@ internal sealed class OnnxGraphBuilder
     {
         if (shape.Length == 0) shape = [values.Length];
         CheckShape(values.Length, shape, name);
-        var tensor = new TensorProto { Name = Unique(name), DataType = (int)TensorProto.Types.DataType.Int64, RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values)) };
-        tensor.Dims.AddRange(shape);
-        graph.Initializer.Add(tensor);
-        return tensor.Name;
+        return Initializer(name, TensorProto.Types.DataType.Int64, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values), shape);
     }
 
     /// <summary>Adds one node; returns its single output's name.</summary>
@@ -93,6 +88,25 @@ internal sealed class OnnxGraphBuilder
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         foreach (var (key, value) in metadata) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         return model.ToByteArray();
+    }
+
+    /// <summary>
+    /// An initializer, or the existing one with the same type, shape and bytes: a graph that runs the same
+    /// weights twice (an image and its mirror through one backbone, say) stores them once.
+    /// </summary>
+    private string Initializer(string name, TensorProto.Types.DataType type, ReadOnlySpan<byte> bytes, long[] shape)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(bytes);
+        var key = (type, string.Join(",", shape), hash.ToHashCode());
+        if (initializers.TryGetValue(key, out var candidates))
+            foreach (var existing in candidates)
+                if (existing.RawData.Span.SequenceEqual(bytes)) return existing.Name;
+        var tensor = new TensorProto { Name = Unique(name), DataType = (int)type, RawData = ByteString.CopyFrom(bytes) };
+        tensor.Dims.AddRange(shape);
+        graph.Initializer.Add(tensor);
+        (initializers.TryGetValue(key, out candidates) ? candidates : initializers[key] = []).Add(tensor);
+        return tensor.Name;
     }
 
     private string[] Node(string opType, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes)

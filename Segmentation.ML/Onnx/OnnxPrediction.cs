@@ -3,7 +3,7 @@ using Onnx;
 namespace Segmentation.ML.Onnx;
 
 /// <summary>
-/// From grid logits to what <see cref="Hypercolumns.HypercolumnClassifierTransformer"/> predicts: the scores
+/// From grid logits to what <see cref="Hypercolumns.DenseHead"/> predicts: the scores
 /// resized bilinearly to the image, then the best class of every pixel.
 /// </summary>
 internal static class OnnxPrediction

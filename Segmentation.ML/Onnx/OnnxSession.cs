@@ -47,12 +47,6 @@ internal sealed class OnnxSession : IDisposable
         }
     }
 
-    /// <summary>The graph's input names, in order.</summary>
-    public IReadOnlyList<string> InputNames => session.InputNames;
-
-    /// <summary>The graph's output names, in order.</summary>
-    public IReadOnlyList<string> OutputNames => session.OutputNames;
-
     /// <summary>
     /// Runs the graph on <paramref name="inputs"/> and writes the named outputs into the caller's
     /// pre-allocated <paramref name="outputs"/> (no copies when they wrap the caller's memory).

@@ -6,7 +6,7 @@ namespace Segmentation.ML.Tensors;
 /// <summary>Elementwise activations and their backward passes (TensorPrimitives underneath).</summary>
 public static class Activations
 {
-    /// <summary>destination = max(x, 0) (or min(max(x, 0), 6) for ReLU6); in place allowed.</summary>
+    /// <summary>destination = max(x, 0) for ReLU, x for none; in place allowed.</summary>
     /// <exception cref="TensorShapeException">The lengths differ.</exception>
     public static void Forward(ReadOnlySpan<float> x, Span<float> destination, FusedActivation activation)
     {
@@ -16,9 +16,6 @@ public static class Activations
             case FusedActivation.Relu:
                 TensorPrimitives.Max(x, 0f, destination);
                 break;
-            case FusedActivation.Relu6:
-                TensorPrimitives.Clamp(x, 0f, 6f, destination);
-                break;
             default:
                 x.CopyTo(destination);
                 break;
@@ -26,7 +23,7 @@ public static class Activations
     }
 
     /// <summary>
-    /// inputGradient = outputGradient where the activation passed its input (0 &lt; y, and y &lt; 6 for ReLU6), else 0.
+    /// inputGradient = outputGradient where the activation passed its input (0 &lt; y for ReLU), else 0.
     /// Uses the forward output <paramref name="y"/>, so the input need not be kept.
     /// </summary>
     /// <exception cref="TensorShapeException">The lengths differ.</exception>
@@ -39,21 +36,18 @@ public static class Activations
             outputGradient.CopyTo(inputGradient);
             return;
         }
-        float upper = activation == FusedActivation.Relu6 ? 6f : float.PositiveInfinity;
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            var low = Vector<float>.Zero;
-            var high = new Vector<float>(upper);
+            var zero = Vector<float>.Zero;
             for (; i + Vector<float>.Count <= y.Length; i += Vector<float>.Count)
             {
-                var value = new Vector<float>(y.Slice(i));
-                var passes = Vector.BitwiseAnd(Vector.GreaterThan(value, low), Vector.LessThan(value, high));
-                Vector.ConditionalSelect(passes, new Vector<float>(outputGradient.Slice(i)), low).CopyTo(inputGradient.Slice(i));
+                var passes = Vector.GreaterThan(new Vector<float>(y.Slice(i)), zero);
+                Vector.ConditionalSelect(passes, new Vector<float>(outputGradient.Slice(i)), zero).CopyTo(inputGradient.Slice(i));
             }
         }
         for (; i < y.Length; i++)
-            inputGradient[i] = y[i] > 0f && y[i] < upper ? outputGradient[i] : 0f;
+            inputGradient[i] = y[i] > 0f ? outputGradient[i] : 0f;
     }
 
     internal static void CheckSameLength(int expected, int actual, string name)

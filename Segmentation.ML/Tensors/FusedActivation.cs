@@ -8,7 +8,4 @@ public enum FusedActivation
 
     /// <summary>max(x, 0).</summary>
     Relu,
-
-    /// <summary>min(max(x, 0), 6), as in MobileNetV2.</summary>
-    Relu6,
 }

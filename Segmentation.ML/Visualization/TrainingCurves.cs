@@ -9,7 +9,7 @@ namespace Segmentation.ML.Visualization;
 /// validation accuracy on sampled pixels (stage A) and the mean IoU on whole validation images (stage B), in percent.
 /// Epochs are numbered across both stages; a dashed line marks where stage B starts.
 /// </summary>
-/// <remarks>Collect the reports with <c>EpochCompleted = reports.Add</c> in <see cref="HypercolumnClassifierEstimator.Options"/>.</remarks>
+/// <remarks>Collect the reports with <c>EpochCompleted = reports.Add</c> in <see cref="Hypercolumns.HypercolumnTrainerOptions"/>.</remarks>
 public static class TrainingCurves
 {
     private const int Margin = 12, PanelWidth = 320, PanelHeight = 200, LeftRoom = 44, BottomRoom = 34, TitleRoom = 22, PanelGap = 28;

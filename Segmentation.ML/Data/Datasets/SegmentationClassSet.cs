@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Segmentation.ML.Imaging;
 
 namespace Segmentation.ML.Data;
@@ -121,39 +122,72 @@ public sealed class SegmentationClassSet
                 $"Class file not found: {path}. Create it, e.g. {{ \"classes\": [\"background\", \"road\"], \"ignore\": 255 }}.", filePath: path);
         }
 
+        string folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path))) ?? "dataset";
         try
         {
-            using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            return Parse(File.ReadAllBytes(path), folder);
+        }
+        catch (FormatException e)
+        {
+            throw new DatasetException(DatasetProblem.InvalidLayout, $"Class file {path} is malformed: {e.Message}", filePath: path, innerException: e);
+        }
+    }
+
+    /// <summary>This class set in the format of <see cref="Load"/> (every field written), for files, annotations and model metadata.</summary>
+    public string ToJson()
+    {
+        var node = new JsonObject
+        {
+            ["name"] = Name,
+            ["classes"] = new JsonArray(_names.Select(n => (JsonNode)n).ToArray()),
+            ["ignore"] = IgnoreValue is byte ignore ? ignore : null,
+        };
+        if (Palette is Palette palette)
+            node["palette"] = new JsonArray(Enumerable.Range(0, palette.Count).Select(i => (JsonNode)new JsonArray(palette[i].R, palette[i].G, palette[i].B)).ToArray());
+        return node.ToJsonString();
+    }
+
+    /// <summary>Reads the format of <see cref="Load"/> from UTF-8 JSON.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <param name="defaultName">The name when the JSON has none.</param>
+    /// <exception cref="FormatException">The JSON is malformed or inconsistent (the message says what).</exception>
+    public static SegmentationClassSet Parse(ReadOnlySpan<byte> json, string defaultName = "classes")
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            using JsonDocument document = JsonDocument.ParseValue(ref reader);
             JsonElement root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("classes", out JsonElement classes) || classes.ValueKind != JsonValueKind.Array)
             {
                 throw new FormatException("expected an object with a \"classes\" array of names");
             }
 
-            string[] names = classes.EnumerateArray().Select(e => e.GetString() ?? throw new FormatException("class names must be strings")).ToArray();
-            string name = root.TryGetProperty("name", out JsonElement n) && n.ValueKind == JsonValueKind.String
-                ? n.GetString()!
-                : Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path))) ?? "dataset";
+            string[] names = classes.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new FormatException("class names must be strings")).ToArray();
+            string name = !root.TryGetProperty("name", out JsonElement n) || n.ValueKind == JsonValueKind.Null ? defaultName
+                : n.ValueKind == JsonValueKind.String ? n.GetString()! : throw new FormatException($"\"name\" must be a string, found {n.GetRawText()}");
             byte? ignore = root.TryGetProperty("ignore", out JsonElement i) && i.ValueKind != JsonValueKind.Null
-                ? (i.TryGetByte(out byte b) ? b : throw new FormatException($"\"ignore\" must be a label value 0..255, found {i.GetRawText()}"))
+                ? (i.ValueKind == JsonValueKind.Number && i.TryGetByte(out byte b) ? b : throw new FormatException($"\"ignore\" must be a label value 0..255, found {i.GetRawText()}"))
                 : null;
             Palette? palette = null;
             if (root.TryGetProperty("palette", out JsonElement p) && p.ValueKind != JsonValueKind.Null)
             {
-                palette = new Palette(p.EnumerateArray().Select(ParseColor));
+                palette = p.ValueKind == JsonValueKind.Array ? new Palette(p.EnumerateArray().Select(ParseColor)) : throw new FormatException("\"palette\" must be an array of [r, g, b]");
             }
 
             return new SegmentationClassSet(name, names, ignore, palette);
         }
-        catch (Exception e) when (e is JsonException or FormatException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
         {
-            throw new DatasetException(DatasetProblem.InvalidLayout, $"Class file {path} is malformed: {e.Message}", filePath: path, innerException: e);
+            throw new FormatException(e.Message, e);
         }
     }
 
     private static Rgb24 ParseColor(JsonElement element)
     {
-        byte[] c = element.ValueKind == JsonValueKind.Array ? element.EnumerateArray().Select(v => v.GetByte()).ToArray() : [];
+        byte[] c = element.ValueKind == JsonValueKind.Array
+            ? element.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number && v.TryGetByte(out byte b) ? b : throw new FormatException($"palette values must be 0..255, found {v.GetRawText()}")).ToArray()
+            : [];
         return c.Length == 3 ? new Rgb24(c[0], c[1], c[2]) : throw new FormatException($"palette entries must be [r, g, b] with values 0..255, found {element.GetRawText()}");
     }
 }

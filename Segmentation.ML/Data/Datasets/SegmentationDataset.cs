@@ -62,12 +62,25 @@ public abstract class SegmentationDataset
     /// <summary>Advice appended to a missing-image message, e.g. where to download the images.</summary>
     private protected virtual string MissingImageAdvice => "";
 
-    /// <summary>Decodes the image of a sample.</summary>
+    /// <summary>Decodes the image of a sample with SkiaSharp, as ML.NET's LoadImages does.</summary>
     /// <exception cref="DatasetException">The file is missing or cannot be decoded.</exception>
     public RgbImage LoadImage(SegmentationSample sample)
     {
         ArgumentNullException.ThrowIfNull(sample);
-        return Read(sample, sample.ImagePath, "image", MissingImageAdvice, data => ImageDecoder.DecodeRgb(data, Options.DecoderOptions));
+        try
+        {
+            return MLImages.LoadRgb(sample.ImagePath);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new DatasetException(DatasetProblem.MissingFile,
+                $"{Classes.Name} sample '{sample.Id}': image file not found: {sample.ImagePath}.{MissingImageAdvice}", sample.Id, sample.ImagePath, e);
+        }
+        catch (ImageFormatException e)
+        {
+            throw new DatasetException(DatasetProblem.UnreadableFile,
+                $"{Classes.Name} sample '{sample.Id}': cannot decode image file {sample.ImagePath}: {e.Problem}.", sample.Id, sample.ImagePath, e);
+        }
     }
 
     /// <summary>Decodes the mask of a sample and, unless disabled, checks every label against the classes.</summary>

@@ -271,6 +271,7 @@ internal static class PngDecoder
 
     private static void Inflate(ParsedFile file, Span<byte> destination)
     {
+        CheckZlibHeader(file.Idat.AsSpan(0, file.IdatLength));
         using var compressed = new MemoryStream(file.Idat, 0, file.IdatLength, writable: false);
         using var zlib = new ZLibStream(compressed, CompressionMode.Decompress);
         int filled = 0;
@@ -290,13 +291,39 @@ internal static class PngDecoder
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
             // zlib reports damage as InvalidDataException or, for some streams, ZLibException (an IOException);
-            // the source is memory, so no IOException here is a real I/O failure.
-            throw new InvalidImageContentException($"the compressed image data is corrupt after {filled} of {destination.Length} bytes ({e.Message})", null, e);
+            // the source is memory, so no IOException here is a real I/O failure. .NET words every damaged deflate
+            // stream as "an unsupported compression method", which misleads, so its message stays in the inner exception.
+            throw new InvalidImageContentException($"the compressed image data (zlib) is damaged after {filled} of {destination.Length} bytes; the file is corrupt", null, e);
         }
 
         if (filled < destination.Length)
         {
             ImageThrow.InvalidContent($"the compressed image data ends after {filled} of {destination.Length} bytes (truncated file)");
+        }
+    }
+
+    /// <summary>The two-byte zlib header (RFC 1950 §2.2): a check value divisible by 31, deflate with at most a 32 KB window, no preset dictionary (PNG spec 10.1).</summary>
+    private static void CheckZlibHeader(ReadOnlySpan<byte> zlib)
+    {
+        if (zlib.Length < 2)
+        {
+            ImageThrow.InvalidContent($"the image data holds {zlib.Length} bytes, too few for a zlib header (truncated file)");
+        }
+
+        int cmf = zlib[0], flags = zlib[1];
+        if ((cmf * 256 + flags) % 31 != 0)
+        {
+            ImageThrow.InvalidContent($"the zlib header of the image data (0x{cmf:X2} 0x{flags:X2}) fails its check; the file is corrupt");
+        }
+
+        if ((cmf & 0x0F) != 8 || cmf >> 4 > 7)
+        {
+            ImageThrow.InvalidContent($"the zlib header declares compression method {cmf & 0x0F} with a 2^{(cmf >> 4) + 8}-byte window; PNG allows only deflate (8) with at most 32 KB");
+        }
+
+        if ((flags & 0x20) != 0)
+        {
+            ImageThrow.InvalidContent("the zlib header asks for a preset dictionary, which PNG does not allow");
         }
     }
 

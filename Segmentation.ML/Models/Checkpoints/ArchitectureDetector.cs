@@ -25,6 +25,29 @@ internal static class ArchitectureDetector
         return null;
     }
 
+    /// <summary>
+    /// Why a state dict cannot be a supported backbone, or null when it has the first convolution of one as a
+    /// floating-point tensor (<c>features.0.weight</c> for VGG, <c>features.18.0.weight</c> for MobileNetV2).
+    /// </summary>
+    public static string? WhyNoBackbone(StateDict stateDict) =>
+        new[] { "features.0.weight", "features.18.0.weight" }.Any(key => stateDict.TryGetValue(key, out var tensor) && tensor.DType.IsFloatingPoint())
+            ? null
+            : NoBackboneMessage(stateDict.Keys);
+
+    /// <summary>The error for keys that match no supported backbone: the first keys, and what to do when the layout is recognisably another one.</summary>
+    public static string NoBackboneMessage(IEnumerable<string> keys)
+    {
+        var all = keys.ToList();
+        string found = all.Count == 0 ? "it holds no tensors" : $"its first keys are: {string.Join(", ", all.Take(5))}{(all.Count > 5 ? $" (of {all.Count})" : "")}";
+        string hint = "";
+        if (all.Count > 0 && all.All(k => k.StartsWith("module.", StringComparison.Ordinal)))
+            hint = " Every key starts with 'module.', the prefix of a model saved while wrapped in nn.DataParallel or DistributedDataParallel: " +
+                   "strip it (in Python: {k.removeprefix('module.'): v for k, v in state_dict.items()}) and save the state dict again.";
+        else if (all.Contains("conv1.weight") && all.Any(k => k.StartsWith("layer1.", StringComparison.Ordinal)))
+            hint = " These are ResNet keys (conv1, layer1, …); ResNets are not supported: use VGG11, VGG16 or MobileNetV2 weights (segml weights fetch).";
+        return $"The checkpoint matches no supported backbone (vgg11, vgg16, mobilenet_v2 in torchvision's layout); {found}.{hint}";
+    }
+
     private static bool IsVgg((int Index, int Channels)[] layers, Func<string, int[]?> shapeOf, HashSet<string> featureKeys)
     {
         if (featureKeys.Count != 2 * layers.Length) return false;

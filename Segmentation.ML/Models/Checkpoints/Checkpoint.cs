@@ -26,23 +26,33 @@ public static class Checkpoint
     /// <exception cref="CheckpointFormatException">The file is corrupt, truncated, or in no supported format; the message says where and why.</exception>
     /// <exception cref="UnsafeCheckpointException">A PyTorch pickle imports a global a state dict does not need (e.g. <c>os.system</c>).</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public static StateDict Load(string path)
+    public static StateDict Load(string path) => Load(path, CheckpointLimits.Default);
+
+    /// <summary>Loads a checkpoint's keys, dtypes and shapes within the given memory limits; see <see cref="Load(string)"/>.</summary>
+    /// <param name="path">A <c>.safetensors</c>, <c>.pth</c> or <c>.pt</c> file, in any of the three formats.</param>
+    /// <param name="limits">What reading may allocate beyond the file's lazily read tensors.</param>
+    /// <exception cref="CheckpointFormatException">The file is corrupt, truncated, in no supported format, or declares more than the limits allow.</exception>
+    /// <exception cref="UnsafeCheckpointException">A PyTorch pickle imports a global a state dict does not need (e.g. <c>os.system</c>).</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static StateDict Load(string path, CheckpointLimits limits)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(limits);
         using var input = CheckpointInput.OpenFile(path);
-        return Guard(path, () => LoadInput(input));
+        return Guard(path, () => LoadInput(input, limits));
     }
 
     /// <summary>Loads a checkpoint from a stream (read to its end, into memory; use a path for large files).</summary>
     /// <param name="stream">The checkpoint bytes from the current position on; the stream is not closed.</param>
     /// <param name="name">A name for error messages, e.g. the entry of a model zip.</param>
-    /// <exception cref="CheckpointFormatException">The bytes are corrupt, truncated, in no supported format, or longer than 2 GB.</exception>
+    /// <param name="limits">What reading may allocate beyond the stream's bytes; <see cref="CheckpointLimits.Default"/> when null.</param>
+    /// <exception cref="CheckpointFormatException">The bytes are corrupt, truncated, in no supported format, longer than 2 GB, or declare more than the limits allow.</exception>
     /// <exception cref="UnsafeCheckpointException">A PyTorch pickle imports a global a state dict does not need.</exception>
-    public static StateDict Load(Stream stream, string? name = null)
+    public static StateDict Load(Stream stream, string? name = null, CheckpointLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var input = CheckpointInput.FromBytes(ReadToEnd(stream, name), name);
-        return Guard(name, () => LoadInput(input));
+        return Guard(name, () => LoadInput(input, limits ?? CheckpointLimits.Default));
     }
 
     /// <summary>The SHA-256 of a file as 64 lowercase hex digits, streamed (e.g. to verify a download against its published hash).</summary>
@@ -66,18 +76,18 @@ public static class Checkpoint
         return ArchitectureDetector.Detect(key => stateDict.TryGetValue(key, out var tensor) ? tensor.Shape : null, stateDict.Keys);
     }
 
-    private static StateDict LoadInput(CheckpointInput input)
+    private static StateDict LoadInput(CheckpointInput input, CheckpointLimits limits)
     {
         var head = new byte[Math.Min(SniffLength, input.Length)];
         input.ReadAt(0, head);
         if (head.AsSpan().StartsWith("PK\x03\x04"u8) || head.AsSpan().StartsWith("PK\x05\x06"u8))
-            return TorchZipReader.Read(input);
+            return TorchZipReader.Read(input, limits);
         if (TorchLegacyReader.LooksLikeLegacy(head))
-            return TorchLegacyReader.Read(input);
+            return TorchLegacyReader.Read(input, limits);
         if (TorchLegacyReader.LooksLikeTar(head))
             throw new CheckpointFormatException("this is a tar archive, the checkpoint format of PyTorch releases before March 2017, which is not supported; load it with torch and save it again with torch.save.", input.Name);
         if (head.Length > 8 && head[8] == (byte)'{')
-            return SafetensorsReader.Read(input);
+            return SafetensorsReader.Read(input, limits);
         throw new CheckpointFormatException(Unrecognised(head), input.Name);
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using Segmentation.ML.Models.Checkpoints.Storage;
 using Segmentation.ML.Tensors;
@@ -7,7 +8,7 @@ namespace Segmentation.ML.Models.Checkpoints;
 
 /// <summary>
 /// One named tensor of a checkpoint: its dtype and shape, with its values read from the checkpoint only when asked
-/// for (<see cref="ToFloat32"/>, <see cref="CopyTo"/>, <see cref="ToInt64"/>, <see cref="ToBytes"/>), so that loading
+/// for (<see cref="ToFloat32()"/>, <see cref="CopyTo"/>, <see cref="ToInt64"/>, <see cref="ToBytes"/>), so that loading
 /// a large checkpoint costs its metadata only. Values are returned in row-major order whatever the stored strides.
 /// </summary>
 /// <remarks>
@@ -23,9 +24,13 @@ public sealed class CheckpointTensor
     private readonly long byteOffset;
     private readonly long[]? strides;
 
+    private readonly string? source;
+
     /// <param name="strides">Element strides, or null when the tensor is row-major contiguous from <paramref name="byteOffset"/>.</param>
-    internal CheckpointTensor(string name, CheckpointDType dtype, int[] shape, StorageBytes storage, long byteOffset, long[]? strides)
+    /// <param name="source">The checkpoint's path or name, for errors about the values.</param>
+    internal CheckpointTensor(string name, CheckpointDType dtype, int[] shape, StorageBytes storage, long byteOffset, long[]? strides, string? source = null)
     {
+        this.source = source;
         Name = name;
         DType = dtype;
         this.shape = shape;
@@ -91,6 +96,21 @@ public sealed class CheckpointTensor
         return values;
     }
 
+    /// <summary>
+    /// The values converted to float32, refused when <paramref name="requireFinite"/> and one of them is NaN or ±∞
+    /// (after conversion, so an F64 value beyond float32's range counts too): weights like that poison every result.
+    /// </summary>
+    /// <exception cref="CheckpointFormatException">
+    /// A value is not finite (the message names the checkpoint, the tensor, the first such element and how many there are),
+    /// or the backing file changed or vanished since it was loaded.
+    /// </exception>
+    public float[] ToFloat32(bool requireFinite)
+    {
+        var values = ToFloat32();
+        if (requireFinite && !TensorPrimitives.IsFiniteAll<float>(values)) throw NotFinite(values);
+        return values;
+    }
+
     /// <summary>Writes the values, converted to float32, into <paramref name="destination"/> without an intermediate copy of the whole tensor.</summary>
     /// <exception cref="TensorShapeException">The destination's length differs from <see cref="ElementCount"/>.</exception>
     /// <exception cref="CheckpointFormatException">The backing file changed or vanished since it was loaded.</exception>
@@ -128,7 +148,7 @@ public sealed class CheckpointTensor
     }
 
     /// <summary>The values of an integer or bool tensor (I64, I32, I16, I8, U8, Bool) as int64, exactly.</summary>
-    /// <exception cref="InvalidOperationException">The tensor holds floating-point values; use <see cref="ToFloat32"/>.</exception>
+    /// <exception cref="InvalidOperationException">The tensor holds floating-point values; use <see cref="ToFloat32()"/>.</exception>
     /// <exception cref="CheckpointFormatException">The backing file changed or vanished since it was loaded.</exception>
     public long[] ToInt64()
     {
@@ -185,6 +205,29 @@ public sealed class CheckpointTensor
             int count = (int)Math.Min(ChunkBytes, destination.Length - done);
             storage.Read(byteOffset + offset + done, destination.Slice((int)done, count), Name);
         }
+    }
+
+    private CheckpointFormatException NotFinite(float[] values)
+    {
+        int first = Array.FindIndex(values, v => !float.IsFinite(v));
+        long count = values.LongCount(v => !float.IsFinite(v));
+        string value = float.IsNaN(values[first]) ? "NaN" : DType == CheckpointDType.F64 ? "beyond float32's range (or infinite)" : values[first] > 0 ? "+∞" : "−∞";
+        return new CheckpointFormatException(
+            $"element {first} of {ElementCount} (index {FormatShape(IndexOf(first))}) is {value}; {count} of its values in all are not finite, and weights must be. " +
+            "The file is damaged or was saved from a training run that diverged: download it again, or export it from a model whose weights are finite.",
+            source, $"tensor '{Name}'");
+    }
+
+    /// <summary>The multi-dimensional index of a row-major element.</summary>
+    private int[] IndexOf(long element)
+    {
+        var index = new int[shape.Length];
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            index[d] = (int)(element % shape[d]);
+            element /= shape[d];
+        }
+        return index;
     }
 
     /// <summary>Copies a strided tensor's elements into row-major order.</summary>

@@ -17,7 +17,7 @@ public static class SafetensorsFile
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var input = CheckpointInput.OpenFile(path);
-        return Checkpoint.Guard(input.Name, () => SafetensorsReader.Read(input));
+        return Checkpoint.Guard(input.Name, () => SafetensorsReader.Read(input, CheckpointLimits.Default));
     }
 
     /// <summary>Reads safetensors from the stream's current position to its end, into memory.</summary>
@@ -28,7 +28,7 @@ public static class SafetensorsFile
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var input = CheckpointInput.FromBytes(Checkpoint.ReadToEnd(stream, name), name);
-        return Checkpoint.Guard(input.Name, () => SafetensorsReader.Read(input));
+        return Checkpoint.Guard(input.Name, () => SafetensorsReader.Read(input, CheckpointLimits.Default));
     }
 
     /// <summary>

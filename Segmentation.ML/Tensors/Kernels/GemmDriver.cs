@@ -46,8 +46,7 @@ internal static unsafe class GemmDriver
         Run(packed, n, alpha, b, c, ldc, accumulate, bias, activation);
     }
 
-    /// <summary>As <see cref="Run(int, int, int, float, float*, int, bool, GemmOperandB, float*, int, bool, float*, FusedActivation)"/>, with A packed beforehand (weights packed once per layer).</summary>
-    public static void Run(PackedMatrixA a, int n, float alpha, GemmOperandB b, float* c, int ldc, bool accumulate, float* bias, FusedActivation activation)
+    private static void Run(PackedMatrixA a, int n, float alpha, GemmOperandB b, float* c, int ldc, bool accumulate, float* bias, FusedActivation activation)
     {
         int m = a.Rows, k = a.Depth;
         if (m == 0 || n == 0) return;

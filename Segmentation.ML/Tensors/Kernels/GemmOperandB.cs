@@ -55,28 +55,3 @@ internal sealed unsafe class PackedMatrixB(float* b, int ldb, bool transposed) :
 
     public override float* SliverBase(int j0, int jr, int kc, float* panel) => panel + jr * kc;
 }
-
-/// <summary>
-/// The implicit im2col matrix of a 3×3, stride-1 convolution over a zero-padded image, read in place:
-/// with rows of width Wp = W + 2, output position j = oh·Wp + ow reads input j + kh·Wp + kw of plane ci,
-/// so every row of the im2col matrix is the padded image shifted by a constant. Columns with ow ≥ W are
-/// computed and discarded by the caller.
-/// </summary>
-internal sealed unsafe class ShiftedImageB(float* paddedImage, int planeStride, int paddedWidth, int kernelSize) : GemmOperandB
-{
-    public override int PanelLength(int kc, int nc, int nr) => 0;
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Prepare(int k0, int kc, int j0, int nc, int nr, float* panel, int* offsets)
-    {
-        int taps = kernelSize * kernelSize;
-        for (int k = 0; k < kc; k++)
-        {
-            int channel = Math.DivRem(k0 + k, taps, out int tap);
-            int kh = Math.DivRem(tap, kernelSize, out int kw);
-            offsets[k] = channel * planeStride + kh * paddedWidth + kw;
-        }
-    }
-
-    public override float* SliverBase(int j0, int jr, int kc, float* panel) => paddedImage + j0 + jr;
-}

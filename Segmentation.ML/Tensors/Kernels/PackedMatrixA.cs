@@ -5,18 +5,15 @@ namespace Segmentation.ML.Tensors.Kernels;
 
 /// <summary>
 /// The left operand of the blocked GEMM, packed for one vector width: sliver s holds, for every k, the MR
-/// values of rows s·MR … s·MR + MR − 1 (zero past the last row). Layers pack their weights once and reuse
-/// them; one-off products pack into a pooled buffer that <see cref="Dispose"/> returns.
+/// values of rows s·MR … s·MR + MR − 1 (zero past the last row), in a pooled buffer that <see cref="Dispose"/> returns.
 /// </summary>
 internal sealed unsafe class PackedMatrixA : IDisposable
 {
-    private readonly bool pooled;
     private float[]? data;
 
-    private PackedMatrixA(float[] data, bool pooled, int rows, int depth, SimdLevel level)
+    private PackedMatrixA(float[] data, int rows, int depth, SimdLevel level)
     {
         this.data = data;
-        this.pooled = pooled;
         Rows = rows;
         Depth = depth;
         Level = level;
@@ -27,37 +24,12 @@ internal sealed unsafe class PackedMatrixA : IDisposable
     public SimdLevel Level { get; }
     public float[] Data => data ?? throw new ObjectDisposedException(nameof(PackedMatrixA));
 
-    /// <summary>Packs row-major m × k weights to keep (for example a layer's [Cout, Cin·k·k] filters).</summary>
-    public static PackedMatrixA Pack(ReadOnlySpan<float> a, int m, int k, SimdLevel level)
-    {
-        fixed (float* p = a)
-        {
-            var (mr, _) = GemmDriver.TileShape(level);
-            var packed = new PackedMatrixA(new float[(long)(m + mr - 1) / mr * mr * k], pooled: false, m, k, level);
-            packed.Fill(p, Math.Max(1, k), transposed: false, TensorKernels.MaxDegreeOfParallelism);
-            return packed;
-        }
-    }
-
-    /// <summary>
-    /// A layer's weights packed for the current vector width, kept in <paramref name="cache"/>: packed on first
-    /// use and again only if the width changed (tests narrow it). Safe to call from several threads.
-    /// </summary>
-    public static PackedMatrixA Cached(ref PackedMatrixA? cache, float[] weights, int rows, int depth)
-    {
-        var level = Simd.Current;
-        var current = Volatile.Read(ref cache);
-        if (current is null || current.Level != level)
-            Volatile.Write(ref cache, current = Pack(weights, rows, depth, level));
-        return current;
-    }
-
     /// <summary>Packs A for a single product into a pooled buffer.</summary>
     public static PackedMatrixA Pack(float* a, int lda, bool transposed, int m, int k, SimdLevel level, int threads)
     {
         var (mr, _) = GemmDriver.TileShape(level);
         var buffer = ArrayPool<float>.Shared.Rent(checked((m + mr - 1) / mr * mr * k));
-        var packed = new PackedMatrixA(buffer, pooled: true, m, k, level);
+        var packed = new PackedMatrixA(buffer, m, k, level);
         packed.Fill(a, lda, transposed, threads);
         return packed;
     }
@@ -108,6 +80,6 @@ internal sealed unsafe class PackedMatrixA : IDisposable
     public void Dispose()
     {
         var owned = Interlocked.Exchange(ref data, null);
-        if (owned is not null && pooled) ArrayPool<float>.Shared.Return(owned);
+        if (owned is not null) ArrayPool<float>.Shared.Return(owned);
     }
 }

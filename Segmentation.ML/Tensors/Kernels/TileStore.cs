@@ -39,11 +39,6 @@ internal readonly unsafe struct TileStore(float alpha, bool accumulate, float* b
         {
             v0 = Vector512.Max(v0, Vector512<float>.Zero);
             v1 = Vector512.Max(v1, Vector512<float>.Zero);
-            if (Activation == FusedActivation.Relu6)
-            {
-                v0 = Vector512.Min(v0, Vector512.Create(6f));
-                v1 = Vector512.Min(v1, Vector512.Create(6f));
-            }
         }
         v0.Store(c);
         v1.Store(c + 16);
@@ -73,11 +68,6 @@ internal readonly unsafe struct TileStore(float alpha, bool accumulate, float* b
         {
             v0 = Vector256.Max(v0, Vector256<float>.Zero);
             v1 = Vector256.Max(v1, Vector256<float>.Zero);
-            if (Activation == FusedActivation.Relu6)
-            {
-                v0 = Vector256.Min(v0, Vector256.Create(6f));
-                v1 = Vector256.Min(v1, Vector256.Create(6f));
-            }
         }
         v0.Store(c);
         v1.Store(c + 8);
@@ -93,7 +83,6 @@ internal readonly unsafe struct TileStore(float alpha, bool accumulate, float* b
         v = Activation switch
         {
             FusedActivation.Relu => MathF.Max(v, 0f),
-            FusedActivation.Relu6 => MathF.Min(MathF.Max(v, 0f), 6f),
             _ => v,
         };
         *c = v;

@@ -26,11 +26,4 @@ internal static partial class ReferenceKernels
             }
         }
     }
-
-    public static float Activate(double value, FusedActivation activation) => activation switch
-    {
-        FusedActivation.Relu => (float)Math.Max(value, 0),
-        FusedActivation.Relu6 => (float)Math.Min(Math.Max(value, 0), 6),
-        _ => (float)value,
-    };
 }

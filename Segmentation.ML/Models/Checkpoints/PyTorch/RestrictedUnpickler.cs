@@ -25,17 +25,34 @@ internal sealed class RestrictedUnpickler
     private readonly Dictionary<long, object?> memo = [];
     private readonly Stack<List<object?>> metastack = new();
     private List<object?> stack = [];
+    private readonly long start;
+    private readonly long maxLength;
+    private readonly bool limited;
     private long opcodeOffset;
+    private long built;
+
+    /// <summary>
+    /// The memory the built values may hold per pickle byte read, as <see cref="EstimatedSize"/> and the costs below
+    /// count it: torch.save's pickles of VGG and MobileNetV2 state dicts build 14 to 20 bytes per byte.
+    /// </summary>
+    public const int MaxBytesBuiltPerByteRead = 64;
+
+    private const long BuiltAllowance = 1 << 20;
+    private const int SlotCost = 8, MarkCost = 40, MemoCost = 48, ItemCost = 16, DictItemCost = 64, EmptyDictCost = 200;
 
     /// <param name="stream">A seekable stream positioned at the pickle's first opcode.</param>
     /// <param name="end">The position the pickle may not read past.</param>
     /// <param name="source">The checkpoint's name, for errors.</param>
     /// <param name="entry">Where the pickle lives (a zip entry, or a part of a legacy file), for errors.</param>
     /// <param name="persistentLoad">Turns a persistent id into a storage; receives the id and a location for errors.</param>
-    public RestrictedUnpickler(Stream stream, long end, string? source, string entry, Func<object?, string, TorchStorage> persistentLoad)
+    /// <param name="maxLength">The longest pickle accepted (<see cref="CheckpointLimits.MaxMetadataBytes"/>).</param>
+    public RestrictedUnpickler(Stream stream, long end, string? source, string entry, Func<object?, string, TorchStorage> persistentLoad, long maxLength)
     {
         this.stream = stream;
-        this.end = end;
+        start = stream.Position;
+        this.maxLength = maxLength;
+        limited = end - start > maxLength;
+        this.end = limited ? start + maxLength : end;
         this.source = source;
         this.entry = entry;
         this.persistentLoad = persistentLoad;
@@ -63,6 +80,7 @@ internal sealed class RestrictedUnpickler
                 case (byte)'.': // STOP
                     return Pop();
                 case (byte)'(': // MARK
+                    Charge(MarkCost);
                     metastack.Push(stack);
                     stack = [];
                     break;
@@ -74,23 +92,23 @@ internal sealed class RestrictedUnpickler
                     PopMark();
                     break;
                 case (byte)'2': // DUP
-                    Push(Peek());
+                    PushReference(Peek());
                     break;
 
                 case (byte)'q': // BINPUT
-                    memo[ReadByte()] = Peek();
+                    Memoize(ReadByte());
                     break;
                 case (byte)'r': // LONG_BINPUT
-                    memo[ReadUInt32()] = Peek();
+                    Memoize(ReadUInt32());
                     break;
                 case 0x94: // MEMOIZE
-                    memo[memo.Count] = Peek();
+                    Memoize(memo.Count);
                     break;
                 case (byte)'h': // BINGET
-                    Push(Recall(ReadByte()));
+                    PushReference(Recall(ReadByte()));
                     break;
                 case (byte)'j': // LONG_BINGET
-                    Push(Recall(ReadUInt32()));
+                    PushReference(Recall(ReadUInt32()));
                     break;
 
                 case (byte)'N': // NONE
@@ -147,7 +165,7 @@ internal sealed class RestrictedUnpickler
                     break;
 
                 case (byte)')': // EMPTY_TUPLE
-                    Push(Array.Empty<object?>());
+                    PushReference(Array.Empty<object?>());
                     break;
                 case (byte)'t': // TUPLE
                     Push(PopMark().ToArray());
@@ -178,12 +196,14 @@ internal sealed class RestrictedUnpickler
                     {
                         var item = Pop();
                         TargetList().Add(item);
+                        Charge(ItemCost);
                         break;
                     }
                 case (byte)'e': // APPENDS
                     {
                         var items = PopMark();
                         TargetList().AddRange(items);
+                        Charge(ItemCost * items.Count);
                         break;
                     }
                 case (byte)'}': // EMPTY_DICT
@@ -213,7 +233,7 @@ internal sealed class RestrictedUnpickler
                 case (byte)'c': // GLOBAL
                     {
                         string module = ReadLine();
-                        Push(Resolve(module, ReadLine()));
+                        PushReference(Resolve(module, ReadLine()));
                         break;
                     }
                 case 0x93: // STACK_GLOBAL
@@ -222,7 +242,7 @@ internal sealed class RestrictedUnpickler
                         var module = Pop();
                         if (module is not string moduleName || name is not string globalName)
                             throw Error($"STACK_GLOBAL needs two strings; it found {PickleValues.TypeName(module)} and {PickleValues.TypeName(name)}.");
-                        Push(Resolve(moduleName, globalName));
+                        PushReference(Resolve(moduleName, globalName));
                         break;
                     }
                 case (byte)'i': // INST imports a class like GLOBAL does: refuse it the same way, then as unsupported
@@ -282,7 +302,52 @@ internal sealed class RestrictedUnpickler
             : throw new UnsafeCheckpointException(fullName, source, Location, TorchGlobals.AllowedNames);
     }
 
-    private void Push(object? value) => stack.Add(value);
+    /// <summary>Pushes a value just built, charging the memory it holds.</summary>
+    private void Push(object? value)
+    {
+        Charge(SlotCost + EstimatedSize(value));
+        stack.Add(value);
+    }
+
+    /// <summary>Pushes a value that exists already (memo, DUP, an allowed global): only the stack slot costs.</summary>
+    private void PushReference(object? value)
+    {
+        Charge(SlotCost);
+        stack.Add(value);
+    }
+
+    private void Memoize(long key)
+    {
+        Charge(MemoCost);
+        memo[key] = Peek();
+    }
+
+    /// <summary>
+    /// Counts memory the values being built hold, and refuses a pickle that builds more than
+    /// <see cref="MaxBytesBuiltPerByteRead"/> per byte read so far: a few kilobytes of opcodes each creating a dict
+    /// must not turn into gigabytes.
+    /// </summary>
+    private void Charge(long bytes)
+    {
+        built += bytes;
+        if (built > MaxBytesBuiltPerByteRead * (stream.Position - start) + BuiltAllowance)
+            throw Error($"the pickle builds more values than a state dict of its length can (over {MaxBytesBuiltPerByteRead} bytes of memory per byte read); " +
+                        "it is malformed or made to exhaust memory.");
+    }
+
+    /// <summary>Upper estimates of what the built values occupy on a 64-bit runtime, by type.</summary>
+    private static long EstimatedSize(object? value) => value switch
+    {
+        null => 0,
+        string text => 24 + 2L * text.Length,
+        byte[] bytes => 24 + bytes.Length,
+        object?[] tuple => 24 + 8L * tuple.Length,
+        List<object?> list => 32 + 8L * list.Count,
+        PickleDict dict => EmptyDictCost + DictItemCost * dict.Items.Count,
+        BigInteger integer => 40 + integer.GetByteCount(),
+        TensorRecord tensor => 64 + 12L * tensor.Shape.Length,
+        _ => 32,
+    };
 
     private object? Pop()
     {
@@ -312,6 +377,7 @@ internal sealed class RestrictedUnpickler
     private void SetItems(PickleDict dict, List<object?> keysAndValues)
     {
         if (keysAndValues.Count % 2 != 0) throw Error("the pickle sets a dict item without a value.");
+        Charge(DictItemCost * (keysAndValues.Count / 2));
         for (int i = 0; i < keysAndValues.Count; i += 2)
         {
             if (!dict.TrySet(keysAndValues[i], keysAndValues[i + 1]))
@@ -321,16 +387,21 @@ internal sealed class RestrictedUnpickler
 
     private byte ReadByte()
     {
-        if (stream.Position >= end) throw Error("the pickle ends before its STOP opcode; the data is truncated.");
+        if (stream.Position >= end) throw PastEnd();
         int value = stream.ReadByte();
         return value >= 0 ? (byte)value : throw Error("the pickle ends before its STOP opcode; the data is truncated.");
     }
+
+    private CheckpointFormatException PastEnd() => limited
+        ? Error($"the pickle is longer than {maxLength} bytes, the limit for a state dict's description (CheckpointLimits.MaxMetadataBytes); " +
+                "it is not a state dict torch.save wrote, or raise the limit.")
+        : Error("the pickle ends before its STOP opcode; the data is truncated.");
 
     private uint ReadUInt32() => BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4));
 
     private int ReadLength(long length) =>
         length < 0 ? throw Error($"the pickle declares a negative length {length}.")
-        : length > end - stream.Position ? throw Error($"the pickle declares {length} bytes, but only {end - stream.Position} remain; the data is truncated.")
+        : length > end - stream.Position ? throw (limited ? PastEnd() : Error($"the pickle declares {length} bytes, but only {end - stream.Position} remain; the data is truncated."))
         : (int)length;
 
     private int ReadLength(ulong length) => ReadLength(length > long.MaxValue ? -1 : (long)length);

@@ -25,13 +25,13 @@ internal static class TorchLegacyReader
     public static bool LooksLikeTar(ReadOnlySpan<byte> head) =>
         head.Length >= 262 && head.Slice(257, 5).SequenceEqual("ustar"u8);
 
-    public static StateDict Read(CheckpointInput input)
+    public static StateDict Read(CheckpointInput input, CheckpointLimits limits)
     {
         string? source = input.Name;
         var stream = input.Stream;
         stream.Position = 0;
         object? Unpickle(string part, Func<object?, string, TorchStorage> persistentLoad) =>
-            new RestrictedUnpickler(stream, input.Length, source, part, persistentLoad).Load();
+            new RestrictedUnpickler(stream, input.Length, source, part, persistentLoad, limits.MaxMetadataBytes).Load();
         TorchStorage NoStorages(object? id, string location) =>
             throw new CheckpointFormatException("a persistent id appears where none belongs.", source, location);
 

@@ -108,7 +108,7 @@ internal static class TorchStateDicts
         var bytes = storage.Resolve()
             ?? throw new CheckpointFormatException($"storage '{storage.Key}' has no data in the file.", source, where);
         var strides = TensorLayout.CheckView(record.Shape, record.Strides, record.Offset, storage.Elements, storage.DType, source, where);
-        return new CheckpointTensor(name, storage.DType, record.Shape, bytes, record.Offset * storage.DType.ElementSize(), strides);
+        return new CheckpointTensor(name, storage.DType, record.Shape, bytes, record.Offset * storage.DType.ElementSize(), strides, source);
     }
 
     private static PickleDict Unwrap(PickleDict dict)

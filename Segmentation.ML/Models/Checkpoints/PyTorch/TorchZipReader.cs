@@ -11,12 +11,10 @@ namespace Segmentation.ML.Models.Checkpoints.PyTorch;
 /// </summary>
 internal static class TorchZipReader
 {
-    private const long MaxPickleLength = 1L << 30;
-
-    public static StateDict Read(CheckpointInput input)
+    public static StateDict Read(CheckpointInput input, CheckpointLimits limits)
     {
         string? source = input.Name;
-        var zip = ZipDirectory.Read(input);
+        var zip = ZipDirectory.Read(input, limits);
         var pickles = zip.Entries.Where(e => e.Name.EndsWith("/data.pkl", StringComparison.Ordinal) && e.Name.IndexOf('/') == e.Name.Length - "/data.pkl".Length).ToList();
         if (zip.Entries.Any(e => e.Name.EndsWith("/constants.pkl", StringComparison.Ordinal)))
             throw new CheckpointFormatException("this is a TorchScript archive (torch.jit.save), not a state dict; load it in PyTorch and save model.state_dict() with torch.save.", source);
@@ -28,11 +26,15 @@ internal static class TorchZipReader
         CheckByteOrder(zip, prefix, source);
 
         var storages = new TorchStorageTable(source);
-        var pickle = zip.ReadAll(pickles[0], MaxPickleLength);
+        if (pickles[0].Size > limits.MaxMetadataBytes)
+            throw new CheckpointFormatException($"the pickle is {pickles[0].Size} bytes long, more than the limit of {limits.MaxMetadataBytes} for a state dict's description " +
+                                                "(CheckpointLimits.MaxMetadataBytes); it is not a state dict torch.save wrote, or raise the limit.", source, pickles[0].Name);
+        var pickle = zip.ReadAll(pickles[0], limits.MaxMetadataBytes);
         object? root;
         using (var stream = new MemoryStream(pickle, writable: false))
-            root = new RestrictedUnpickler(stream, pickle.Length, source, pickles[0].Name, storages.Load).Load();
+            root = new RestrictedUnpickler(stream, pickle.Length, source, pickles[0].Name, storages.Load, limits.MaxMetadataBytes).Load();
 
+        var located = new List<(TorchStorage Storage, ZipEntry Entry)>(storages.Roots.Count);
         foreach (var storage in storages.Roots.Values)
         {
             string name = $"{prefix}data/{storage.Key}";
@@ -41,8 +43,11 @@ internal static class TorchZipReader
             long expected = storage.Elements * storage.DType.ElementSize();
             if (entry.Size != expected)
                 throw new CheckpointFormatException($"the entry holds {entry.Size} bytes; the pickle declares {storage.Elements} × {storage.DType} = {expected} bytes.", source, name);
-            storage.Bytes = zip.Open(entry, Array.MaxLength);
+            located.Add((storage, entry));
         }
+        zip.CheckInflatedTotal(located.Select(l => l.Entry));
+        foreach (var (storage, entry) in located)
+            storage.Bytes = zip.Open(entry, Array.MaxLength);
         return TorchStateDicts.Build(root, source, pickles[0].Name, CheckpointFormat.PyTorchZip);
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
+using Segmentation.ML.Imaging.Png;
 using Segmentation.ML.Models.Checkpoints.Storage;
 
 namespace Segmentation.ML.Models.Checkpoints.PyTorch;
@@ -9,7 +10,10 @@ namespace Segmentation.ML.Models.Checkpoints.PyTorch;
 /// The central directory of a zip archive (PKWARE APPNOTE 6.3: end of central directory record §4.3.16, ZIP64 end
 /// record and locator §4.3.14–15, central file headers §4.3.12, local file headers §4.3.7, ZIP64 extra field §4.5.3).
 /// Entries are located, not extracted: a stored entry is handed out as a byte range of the input, so PyTorch's
-/// uncompressed storages are read lazily; deflated entries are inflated on request.
+/// uncompressed storages are read lazily; deflated entries are inflated on request, within
+/// <see cref="CheckpointLimits.MaxInflatedBytes"/> for the whole archive. An entry's local header must agree with its
+/// central header, and a deflated entry must inflate to exactly its declared size and CRC-32 before the memory for it
+/// is allocated (it is inflated twice: once to verify, once to keep).
 /// </summary>
 internal sealed class ZipDirectory
 {
@@ -28,19 +32,22 @@ internal sealed class ZipDirectory
     private readonly CheckpointInput input;
     private readonly long directoryStart;
     private readonly Dictionary<string, ZipEntry> entries;
+    private readonly long maxInflatedBytes;
+    private long inflatedBytes;
 
-    private ZipDirectory(CheckpointInput input, long directoryStart, Dictionary<string, ZipEntry> entries)
+    private ZipDirectory(CheckpointInput input, long directoryStart, Dictionary<string, ZipEntry> entries, long maxInflatedBytes)
     {
         this.input = input;
         this.directoryStart = directoryStart;
         this.entries = entries;
+        this.maxInflatedBytes = maxInflatedBytes;
     }
 
     public IReadOnlyCollection<ZipEntry> Entries => entries.Values;
 
     public bool TryGetEntry(string name, out ZipEntry entry) => entries.TryGetValue(name, out entry);
 
-    public static ZipDirectory Read(CheckpointInput input)
+    public static ZipDirectory Read(CheckpointInput input, CheckpointLimits limits)
     {
         string? source = input.Name;
         long endRecord = FindEndOfDirectory(input);
@@ -69,7 +76,22 @@ internal sealed class ZipDirectory
             if (!entries.TryAdd(entry.Name, entry))
                 throw new CheckpointFormatException("the zip archive holds two entries with this name.", source, entry.Name);
         }
-        return new ZipDirectory(input, directoryStart, entries);
+        return new ZipDirectory(input, directoryStart, entries, limits.MaxInflatedBytes);
+    }
+
+    /// <summary>
+    /// Refuses, before any of them is inflated, deflated entries whose declared sizes together exceed what is left of
+    /// <see cref="CheckpointLimits.MaxInflatedBytes"/>.
+    /// </summary>
+    public void CheckInflatedTotal(IEnumerable<ZipEntry> needed)
+    {
+        long total = inflatedBytes;
+        foreach (var entry in needed.Where(e => e.Method != 0))
+        {
+            total += entry.Size;
+            if (total > maxInflatedBytes)
+                throw Corrupt(entry, TooMuchInflated(total, "the deflated entries needed declare"));
+        }
     }
 
     /// <summary>The entry's bytes as a lazily read storage: a range of the file when stored, an inflated copy when deflated.</summary>
@@ -84,24 +106,58 @@ internal sealed class ZipDirectory
         }
         if (entry.Size > maxInflatedLength)
             throw Corrupt(entry, $"the entry inflates to {entry.Size} bytes; at most {maxInflatedLength} are accepted here.");
+        if (entry.Size > Array.MaxLength)
+            throw Corrupt(entry, $"the entry inflates to {entry.Size} bytes; deflated entries of at most {Array.MaxLength} bytes are supported.");
         if (entry.Size > entry.CompressedSize * MaxDeflateRatio + 1024)
             throw Corrupt(entry, $"the entry claims to inflate {entry.CompressedSize} bytes to {entry.Size}, more than deflate can produce.");
+        if (inflatedBytes + entry.Size > maxInflatedBytes)
+            throw Corrupt(entry, TooMuchInflated(inflatedBytes + entry.Size, "the deflated entries read declare"));
+
+        Inflate(entry, dataStart, Span<byte>.Empty);
         var inflated = new byte[entry.Size];
+        Inflate(entry, dataStart, inflated);
+        inflatedBytes += entry.Size;
+        return new MemoryStorageBytes(inflated);
+    }
+
+    /// <summary>
+    /// Inflates the entry into <paramref name="destination"/> (of the declared size), or, when it is shorter, through
+    /// a small buffer only to check that the data inflates to exactly the declared size and CRC-32.
+    /// </summary>
+    private void Inflate(ZipEntry entry, long dataStart, Span<byte> destination)
+    {
+        byte[]? scratch = destination.Length == entry.Size ? null : new byte[(int)Math.Min(entry.Size + 1, 1 << 16)];
         input.Stream.Position = dataStart;
         using var compressed = new BoundedReadStream(input.Stream, entry.CompressedSize);
         using var deflate = new DeflateStream(compressed, CompressionMode.Decompress, leaveOpen: true);
+        uint crc = 0;
+        long total = 0;
         try
         {
-            int read = deflate.ReadAtLeast(inflated, inflated.Length, throwOnEndOfStream: false);
-            if (read != inflated.Length || deflate.ReadByte() != -1)
-                throw Corrupt(entry, $"the deflated data does not inflate to the declared {entry.Size} bytes.");
+            while (true)
+            {
+                Span<byte> target = scratch is not null ? scratch : destination[(int)total..];
+                int read = target.IsEmpty ? (deflate.ReadByte() < 0 ? 0 : 1) : deflate.Read(target);
+                if (read == 0) break;
+                total += read;
+                if (total > entry.Size)
+                    throw Corrupt(entry, $"the deflated data inflates to more than the declared {entry.Size} bytes; the file is corrupt.");
+                crc = Crc32.Append(crc, target[..read]);
+            }
         }
         catch (InvalidDataException e)
         {
-            throw new CheckpointFormatException($"the deflated data is corrupt ({e.Message}).", input.Name, entry.Name, e);
+            throw new CheckpointFormatException($"the deflated data is corrupt after {total} of {entry.Size} bytes.", input.Name, entry.Name, e);
         }
-        return new MemoryStorageBytes(inflated);
+        if (total != entry.Size)
+            throw Corrupt(entry, $"the deflated data inflates to {total} bytes, not the declared {entry.Size}; the file is truncated or corrupt.");
+        if (crc != entry.Crc32)
+            throw Corrupt(entry, $"the inflated data has CRC-32 {crc:X8}, not the declared {entry.Crc32:X8}; the file is corrupt.");
     }
+
+    private string TooMuchInflated(long total, string what) =>
+        $"{what} {total} bytes in all, more than the limit of {maxInflatedBytes} (CheckpointLimits.MaxInflatedBytes). PyTorch stores " +
+        "tensors uncompressed; this archive was recompressed (or is a decompression bomb): re-save it with torch.save, or raise the limit.";
 
     public byte[] ReadAll(ZipEntry entry, long maxLength)
     {
@@ -126,7 +182,31 @@ internal sealed class ZipDirectory
         long dataStart = entry.LocalHeaderOffset + LocalHeaderLength + nameLength + extraLength;
         if (dataStart > directoryStart || entry.CompressedSize > directoryStart - dataStart)
             throw Corrupt(entry, $"its {entry.CompressedSize} bytes at offset {dataStart} run into the central directory at {directoryStart}; the file is corrupt.");
+        CheckLocalHeader(entry, header, nameLength);
         return dataStart;
+    }
+
+    /// <summary>
+    /// The local header must repeat the central header's name and method and, unless sizes follow the data (flag bit
+    /// 3, APPNOTE §4.4.4) or live in a ZIP64 field, its CRC-32 and sizes.
+    /// </summary>
+    private void CheckLocalHeader(ZipEntry entry, ReadOnlySpan<byte> header, int nameLength)
+    {
+        var name = new byte[nameLength];
+        input.ReadAt(entry.LocalHeaderOffset + LocalHeaderLength, name);
+        if (Encoding.UTF8.GetString(name) != entry.Name)
+            throw Corrupt(entry, $"the local header at offset {entry.LocalHeaderOffset} names '{Encoding.UTF8.GetString(name)}'; the central directory says '{entry.Name}'. The file is corrupt.");
+        int method = BinaryPrimitives.ReadUInt16LittleEndian(header[8..]);
+        if (method != entry.Method)
+            throw Corrupt(entry, $"the local header says compression method {method}; the central directory says {entry.Method}. The file is corrupt.");
+        if ((BinaryPrimitives.ReadUInt16LittleEndian(header[6..]) & 8) != 0) return;
+        uint crc = BinaryPrimitives.ReadUInt32LittleEndian(header[14..]);
+        uint compressedSize = BinaryPrimitives.ReadUInt32LittleEndian(header[18..]);
+        uint size = BinaryPrimitives.ReadUInt32LittleEndian(header[22..]);
+        if (crc != entry.Crc32)
+            throw Corrupt(entry, $"the local header says CRC-32 {crc:X8}; the central directory says {entry.Crc32:X8}. The file is corrupt.");
+        if ((compressedSize != 0xFFFFFFFF && compressedSize != entry.CompressedSize) || (size != 0xFFFFFFFF && size != entry.Size))
+            throw Corrupt(entry, $"the local header says {compressedSize} bytes inflating to {size}; the central directory says {entry.CompressedSize} inflating to {entry.Size}. The file is corrupt.");
     }
 
     private CheckpointFormatException Corrupt(ZipEntry entry, string reason) => new(reason, input.Name, entry.Name);
@@ -179,6 +259,7 @@ internal sealed class ZipDirectory
             throw new CheckpointFormatException($"no central file header at directory offset {position}.", source, "zip directory");
         ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(header[8..]);
         ushort method = BinaryPrimitives.ReadUInt16LittleEndian(header[10..]);
+        uint crc = BinaryPrimitives.ReadUInt32LittleEndian(header[16..]);
         long compressedSize = BinaryPrimitives.ReadUInt32LittleEndian(header[20..]);
         long size = BinaryPrimitives.ReadUInt32LittleEndian(header[24..]);
         int nameLength = BinaryPrimitives.ReadUInt16LittleEndian(header[28..]);
@@ -198,7 +279,7 @@ internal sealed class ZipDirectory
             throw new CheckpointFormatException("the entry is encrypted; PyTorch never encrypts checkpoints.", source, name);
         if (method is not (0 or 8))
             throw new CheckpointFormatException($"the entry uses zip compression method {method}; only stored (0) and deflate (8) are supported.", source, name);
-        return new ZipEntry(name, method, compressedSize, size, localOffset);
+        return new ZipEntry(name, method, crc, compressedSize, size, localOffset);
     }
 
     private static void ReadZip64Extra(ReadOnlySpan<byte> extra, ref long size, ref long compressedSize, ref long localOffset, string? source, string name)
@@ -234,7 +315,7 @@ internal sealed class ZipDirectory
 }
 
 /// <summary>One entry of a zip central directory.</summary>
-internal readonly record struct ZipEntry(string Name, int Method, long CompressedSize, long Size, long LocalHeaderOffset);
+internal readonly record struct ZipEntry(string Name, int Method, uint Crc32, long CompressedSize, long Size, long LocalHeaderOffset);
 
 /// <summary>A read-only window of <paramref name="length"/> bytes from the current position of a stream.</summary>
 internal sealed class BoundedReadStream(Stream inner, long length) : Stream

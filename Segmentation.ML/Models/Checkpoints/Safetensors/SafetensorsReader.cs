@@ -20,7 +20,7 @@ internal static class SafetensorsReader
 
     private sealed record Entry(string Name, CheckpointDType DType, int[] Shape, long Begin, long End);
 
-    public static StateDict Read(CheckpointInput input)
+    public static StateDict Read(CheckpointInput input, CheckpointLimits limits)
     {
         string? source = input.Name;
         if (input.Length < 8)
@@ -32,6 +32,9 @@ internal static class SafetensorsReader
             throw new CheckpointFormatException($"the header length field says {headerLength} bytes, but only {input.Length - 8} bytes follow it; the file is truncated or not safetensors.", source, "header");
         if (headerLength > MaxHeaderLength)
             throw new CheckpointFormatException($"the header length field says {headerLength} bytes; at most {MaxHeaderLength} are accepted.", source, "header");
+        if (headerLength > (ulong)limits.MaxMetadataBytes)
+            throw new CheckpointFormatException($"the header length field says {headerLength} bytes, more than the limit of {limits.MaxMetadataBytes} " +
+                                                "(CheckpointLimits.MaxMetadataBytes); raise the limit to read it.", source, "header");
         if (headerLength < 2)
             throw new CheckpointFormatException($"the header length field says {headerLength} bytes; a header is a JSON object of at least 2 bytes.", source, "header");
 
@@ -42,7 +45,7 @@ internal static class SafetensorsReader
         var (entries, metadata) = ParseHeader(header, source);
         CheckCoverage(entries, dataLength, source);
 
-        var tensors = entries.Select(e => new CheckpointTensor(e.Name, e.DType, e.Shape, input.Slice(dataStart + e.Begin, e.End - e.Begin), 0, null));
+        var tensors = entries.Select(e => new CheckpointTensor(e.Name, e.DType, e.Shape, input.Slice(dataStart + e.Begin, e.End - e.Begin), 0, null, source));
         return new StateDict(tensors, metadata, source, CheckpointFormat.Safetensors);
     }
 
