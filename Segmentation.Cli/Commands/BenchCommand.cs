@@ -15,7 +15,7 @@ internal static class BenchCommand
         var quick = new Option<bool>("--quick") { Description = "Fewer repeats: the whole run takes well under a minute." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (peak_gflops, gemm_2048_gflops, vgg16_224_ms, vgg16_375x500_ms, mobilenet_v2_224_ms, predict_480x360_ms, jpeg_500x375_ms, png_480x360_ms, rows, decode) instead of tables." };
         var threads = new Option<int?>("--threads") { Description = "Threads for the GEMM and ONNX Runtime's intra-op pool (default: all cores)." };
-        var command = new Command("bench", "Measure the FMA peak, the head's SGEMM at 2048³ and VGG16's shapes, the VGG16 convolution stack at 224×224 and 500×375 and every backbone's forward pass on ONNX Runtime, and JPEG/PNG decoding. Times are medians of repeated runs.")
+        var command = new Command("bench", "Measure the FMA peak, the head's SGEMM at 2048³ and VGG16's shapes, the VGG16 convolution stack at 224×224 and 500×375 and every backbone's forward pass on ONNX Runtime, and JPEG (SkiaSharp) and PNG decoding on one thread. Times are medians of repeated runs.")
         {
             quick, json, threads,
         };

@@ -24,7 +24,7 @@ internal static class ImageCommands
                 exit = Math.Max(exit, CommandRunner.Run(() =>
                 {
                     var info = ImageDecoder.Identify(file.FullName);
-                    ImageDecoder.DecodeRgb(file.FullName);
+                    DecodeRgb(file.FullName, info.Format, ImageDecoderOptions.Default);
                     if (parse.GetValue(json))
                         Console.WriteLine(new JsonObject
                         {
@@ -68,7 +68,7 @@ internal static class ImageCommands
             }
             else
             {
-                var image = ImageDecoder.DecodeRgb(source, options);
+                var image = DecodeRgb(source, ImageDecoder.Identify(source).Format, options);
                 PngEncoder.Save(image, target);
                 Console.WriteLine($"{target}: {image.Width}×{image.Height} RGB.");
             }
@@ -76,4 +76,8 @@ internal static class ImageCommands
         }));
         return command;
     }
+
+    /// <summary>A PNG with the library's own decoder (exact samples, alpha dropped); a JPEG with SkiaSharp, as training and prediction decode photos.</summary>
+    private static RgbImage DecodeRgb(string path, ImageFormat format, ImageDecoderOptions options) =>
+        format == ImageFormat.Png ? ImageDecoder.DecodeRgb(path, options) : MLImages.LoadRgb(path, options);
 }

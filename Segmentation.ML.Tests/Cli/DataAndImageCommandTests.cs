@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Segmentation.ML.Tests.Data;
+using Segmentation.ML.Tests.Imaging;
 
 namespace Segmentation.ML.Tests.Cli;
 
@@ -47,6 +48,30 @@ public class DataAndImageCommandTests
     }
 
     [Fact]
+    public async Task ImageInfoRefusesAJpegDeclaringTooManyPixelsOrOneSkiaSharpCannotDecodeNamingTheFile()
+    {
+        string huge = Path.Combine(Path.GetTempPath(), $"segml-huge-{Guid.NewGuid():N}.jpg");
+        File.WriteAllBytes(huge, SkiaSharpPhotoTests.WithDeclaredSize(File.ReadAllBytes(Fixture("Imaging", "jpeg", "baseline_420_q75_7x5.jpg")), 60000, 50000));
+        try
+        {
+            var (exit, _, error) = await Segml.RunAsync("image", "info", huge);
+            Assert.Equal(1, exit);
+            Assert.StartsWith($"error: Cannot decode image '{huge}': the declared size 60000×50000 ", error);
+            Assert.Contains("exceeds the limit", error);
+            Assert.DoesNotContain('\n', error.Trim());
+        }
+        finally
+        {
+            File.Delete(huge);
+        }
+
+        string twelveBit = Fixture("Imaging", "jpeg", "unsupported_12bit.jpg");
+        var (badExit, _, badError) = await Segml.RunAsync("image", "convert", twelveBit, Path.Combine(Path.GetTempPath(), "never-written.png"));
+        Assert.Equal(1, badExit);
+        Assert.Equal($"error: Cannot decode image '{twelveBit}': SkiaSharp cannot decode it (InvalidInput).", badError.Trim());
+    }
+
+    [Fact]
     public async Task ImageConvertWritesAPngThatDecodesToTheSamePixels()
     {
         string jpeg = Fixture("Imaging", "jpeg", "baseline_420_q75_500x375.jpg");
@@ -55,7 +80,7 @@ public class DataAndImageCommandTests
         {
             var (exit, _, error) = await Segml.RunAsync("image", "convert", jpeg, target);
             Assert.True(exit == 0, error);
-            var original = ML.Imaging.ImageDecoder.DecodeRgb(jpeg);
+            var original = ML.Imaging.MLImages.LoadRgb(jpeg);
             var converted = ML.Imaging.ImageDecoder.DecodeRgb(target);
             Assert.Equal(original.Pixels.ToArray(), converted.Pixels.ToArray());
         }

@@ -110,7 +110,7 @@ public sealed class ModelCommandTests(TrainedSceneModel trained) : IClassFixture
         Assert.Equal(inputs.Length * 2, Directory.GetFiles(output).Length);
         foreach (string input in inputs)
         {
-            var image = ImageDecoder.DecodeRgb(input);
+            var image = MLImages.LoadRgb(input);
             string name = Path.GetFileNameWithoutExtension(input);
             var labels = ImageDecoder.DecodeLabelMap(Path.Combine(output, name + ".png"));
             Assert.Equal((image.Width, image.Height), (labels.Width, labels.Height));

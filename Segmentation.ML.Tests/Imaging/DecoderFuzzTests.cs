@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Segmentation.ML.Tests.Imaging;
 
 /// <summary>
-/// Feeds thousands of mutated and truncated files to the decoders (fixed seeds, so failures
+/// Feeds thousands of mutated and truncated PNGs to the PNG decoder (fixed seeds, so failures
 /// reproduce): only the library's typed exceptions may escape, every decode must finish quickly,
 /// and no input may make the decoder allocate beyond what its (limited) declared size needs.
 /// SEGML_FUZZ_INPUTS and SEGML_FUZZ_SEED scale a longer local run without changing the default.
@@ -32,25 +32,10 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
             PngEncoder.Encode(PngCodecTests.SyntheticRgb(24, 18, seed: 9)),
         ];
         var mutator = new ImageMutator(seed: 20240601 + SeedOffset);
-        Run("PNG", seeds, mutator.MutatePng, decodeLabels: true);
+        Run("PNG", seeds, mutator.MutatePng);
     }
 
-    [Fact]
-    public void Mutated_and_truncated_jpegs_raise_only_typed_errors_and_never_hang()
-    {
-        byte[][] seeds = new[]
-            {
-                "baseline_444_q90_33x17", "baseline_422_q50_37x29", "progressive_420_q75_64x48", "progressive_script_420_q85_53x37",
-                "restart_blocks_444_q75_50x27", "progressive_restart_420_q80_47x33", "gray_q80_33x17", "noninterleaved_420_q75_43x27",
-                "exif_orientation6_13x7", "baseline_420_q3_16bit_tables_40x24", "baseline_440_q80_45x31", "baseline_411_q80_45x19",
-            }
-            .Select(n => File.ReadAllBytes(ImageFixtures.Jpeg(n)))
-            .ToArray();
-        var mutator = new ImageMutator(seed: 19920918 + SeedOffset);
-        Run("JPEG", seeds, mutator.MutateJpeg, decodeLabels: false);
-    }
-
-    private void Run(string format, byte[][] seeds, Func<byte[], byte[]> mutate, bool decodeLabels)
+    private void Run(string format, byte[][] seeds, Func<byte[], byte[]> mutate)
     {
         var inputs = new byte[InputsPerFormat][];
         for (int i = 0; i < inputs.Length; i++)
@@ -73,7 +58,7 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
                 long start = Stopwatch.GetTimestamp();
                 try
                 {
-                    if (decodeLabels && i % 3 == 0)
+                    if (i % 3 == 0)
                     {
                         ImageDecoder.DecodeLabelMap(inputs[i], Options);
                     }

@@ -5,9 +5,9 @@ using Segmentation.ML.Imaging.Png;
 namespace Segmentation.ML.Tests.Imaging;
 
 /// <summary>
-/// Deterministic corruption of encoded images for the fuzz tests: bit flips, byte overwrites,
-/// chunk/segment length corruption, duplications, deletions and truncations, plus
-/// structure-aware PNG edits that keep the CRCs valid so the damage reaches the pixel decoder.
+/// Deterministic corruption of PNGs for the fuzz tests: bit flips, byte overwrites, chunk length
+/// corruption, duplications, deletions and truncations, plus structure-aware edits that keep the
+/// CRCs valid so the damage reaches the pixel decoder.
 /// </summary>
 internal sealed class ImageMutator(int seed)
 {
@@ -37,28 +37,6 @@ internal sealed class ImageMutator(int seed)
                 5 => Truncate(data),
                 6 => DuplicatePngChunk(data),
                 _ => EditPngChunkKeepingCrc(data),
-            };
-        }
-
-        return data;
-    }
-
-    public byte[] MutateJpeg(byte[] original)
-    {
-        byte[] data = (byte[])original.Clone();
-        int operations = 1 + _random.Next(3);
-        for (int i = 0; i < operations; i++)
-        {
-            data = _random.Next(8) switch
-            {
-                0 => FlipBits(data),
-                1 => SetBytes(data),
-                2 => CorruptJpegLength(data),
-                3 => Duplicate(data),
-                4 => Delete(data),
-                5 => Truncate(data),
-                6 => DuplicateJpegSegment(data),
-                _ => FlipBitsAfterScanStart(data),
             };
         }
 
@@ -111,19 +89,6 @@ internal sealed class ImageMutator(int seed)
     }
 
     private byte[] Truncate(byte[] data) => data.AsSpan(0, _random.Next(data.Length + 1)).ToArray();
-
-    private byte[] FlipBitsAfterScanStart(byte[] data)
-    {
-        int sos = data.AsSpan().LastIndexOf([(byte)0xFF, (byte)0xDA]);
-        if (sos < 0 || sos + 12 >= data.Length)
-        {
-            return FlipBits(data);
-        }
-
-        int position = sos + 12 + _random.Next(data.Length - sos - 12);
-        data[position] ^= (byte)(1 << _random.Next(8));
-        return data;
-    }
 
     private static List<(int Offset, int Length)> PngChunks(byte[] data)
     {
@@ -257,59 +222,5 @@ internal sealed class ImageMutator(int seed)
 
         int first = idats[0].Offset, end = idats[^1].Offset + idats[^1].Length + 12;
         return [.. data.AsSpan(0, first), .. chunk, .. data.AsSpan(end)];
-    }
-
-    private static List<(int Offset, int Length)> JpegSegments(byte[] data)
-    {
-        var segments = new List<(int, int)>();
-        int offset = 2;
-        while (offset + 4 <= data.Length && data[offset] == 0xFF)
-        {
-            int marker = data[offset + 1];
-            int length = (data[offset + 2] << 8) | data[offset + 3];
-            if (marker == 0xDA || offset + 2 + length > data.Length)
-            {
-                segments.Add((offset, Math.Min(length, data.Length - offset - 2)));
-                break;
-            }
-
-            segments.Add((offset, length));
-            offset += 2 + length;
-        }
-
-        return segments;
-    }
-
-    private byte[] CorruptJpegLength(byte[] data)
-    {
-        var segments = JpegSegments(data);
-        if (segments.Count == 0)
-        {
-            return SetBytes(data);
-        }
-
-        var (offset, length) = segments[_random.Next(segments.Count)];
-        int value = _random.Next(3) switch
-        {
-            0 => Math.Clamp(length + _random.Next(-4, 5), 0, 0xFFFF),
-            1 => _random.Next(4),
-            _ => _random.Next(0x10000),
-        };
-        data[offset + 2] = (byte)(value >> 8);
-        data[offset + 3] = (byte)value;
-        return data;
-    }
-
-    private byte[] DuplicateJpegSegment(byte[] data)
-    {
-        var segments = JpegSegments(data);
-        if (segments.Count == 0)
-        {
-            return Duplicate(data);
-        }
-
-        var (offset, length) = segments[_random.Next(segments.Count)];
-        var (at, _) = segments[_random.Next(segments.Count)];
-        return [.. data.AsSpan(0, at), .. data.AsSpan(offset, Math.Min(length + 2, data.Length - offset)), .. data.AsSpan(at)];
     }
 }

@@ -86,6 +86,16 @@ public sealed class ImageTypesTests
         Assert.Equal(DecodeThroughput.CreateSamplePng(64, 48), png);
     }
 
+    [Fact]
+    public void Throughput_of_a_jpeg_is_measured_with_skiasharp()
+    {
+        byte[] jpeg = File.ReadAllBytes(ImageFixtures.Jpeg("baseline_420_q75_500x375"));
+        DecodeThroughputResult result = DecodeThroughput.Measure(jpeg, TimeSpan.FromMilliseconds(20), minimumIterations: 2, warmup: TimeSpan.Zero);
+
+        Assert.Equal((ImageFormat.Jpeg, 500, 375, jpeg.Length), (result.Format, result.Width, result.Height, (int)result.EncodedBytes));
+        Assert.True(result.Iterations >= 2);
+    }
+
     private static byte[] WithExifOrientation(byte[] png, int orientation)
     {
         byte[] tiff = [(byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (byte)orientation, 0, 0, 0, 0, 0, 0, 0, 0];

@@ -4,9 +4,11 @@ using Segmentation.ML.Imaging.Png;
 namespace Segmentation.ML.Imaging;
 
 /// <summary>
-/// Decodes PNG and JPEG images, recognising the format from the first bytes (never the file name).
-/// Every decoding failure is an <see cref="ImageFormatException"/> subclass whose message names
-/// the file and the problem; I/O failures surface as the usual <see cref="IOException"/>s.
+/// The library's PNG codec: decodes PNG images and label maps, and identifies PNG and JPEG headers,
+/// recognising the format from the first bytes (never the file name). JPEG pixels are decoded with SkiaSharp
+/// by <see cref="MLImages"/>, as ML.NET's <c>LoadImages</c> does. Every decoding failure is an
+/// <see cref="ImageFormatException"/> subclass whose message names the file and the problem; I/O failures
+/// surface as the usual <see cref="IOException"/>s.
 /// </summary>
 public static class ImageDecoder
 {
@@ -14,14 +16,15 @@ public static class ImageDecoder
 
     /// <summary>Recognises the format from the leading bytes; null when it is neither PNG nor JPEG.</summary>
     public static ImageFormat? DetectFormat(ReadOnlySpan<byte> header) =>
-        PngDecoder.HasSignature(header) ? ImageFormat.Png : JpegDecoder.HasSignature(header) ? ImageFormat.Jpeg : null;
+        PngDecoder.HasSignature(header) ? ImageFormat.Png : JpegHeader.HasSignature(header) ? ImageFormat.Jpeg : null;
 
-    /// <summary>Decodes an image file to 8-bit RGB.</summary>
+    /// <summary>Decodes a PNG file to 8-bit RGB.</summary>
     /// <remarks>
-    /// PNG: alpha is dropped, 16-bit samples keep their high byte, 1/2/4-bit gray is scaled to 0..255,
-    /// palette entries are looked up. JPEG: matches libjpeg-turbo's default decoding (djpeg).
+    /// Alpha is dropped, 16-bit samples keep their high byte, 1/2/4-bit gray is scaled to 0..255, palette entries
+    /// are looked up. JPEGs are refused with <see cref="UnsupportedImageFeatureException"/>: decode photos with
+    /// <see cref="MLImages.LoadRgb"/>.
     /// </remarks>
-    /// <exception cref="ImageFormatException">The file is not a decodable PNG or JPEG (see the subclasses).</exception>
+    /// <exception cref="ImageFormatException">The file is not a decodable PNG (see the subclasses).</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static RgbImage DecodeRgb(string path, ImageDecoderOptions? options = null)
     {
@@ -29,8 +32,8 @@ public static class ImageDecoder
         return DecodeRgb(data, options, path);
     }
 
-    /// <summary>Decodes an encoded image held in memory to 8-bit RGB.</summary>
-    /// <exception cref="ImageFormatException">The data is not a decodable PNG or JPEG (see the subclasses).</exception>
+    /// <summary>Decodes a PNG held in memory to 8-bit RGB; see <see cref="DecodeRgb(string, ImageDecoderOptions?)"/>.</summary>
+    /// <exception cref="ImageFormatException">The data is not a decodable PNG (see the subclasses).</exception>
     public static RgbImage DecodeRgb(ReadOnlySpan<byte> data, ImageDecoderOptions? options = null) => DecodeRgb(data, options, null);
 
     /// <summary>
@@ -78,7 +81,7 @@ public static class ImageDecoder
     {
         try
         {
-            return Sniff(data) == ImageFormat.Png ? PngDecoder.Identify(data, complete) : JpegDecoder.Identify(data, complete);
+            return Sniff(data) == ImageFormat.Png ? PngDecoder.Identify(data, complete) : JpegHeader.Identify(data, complete);
         }
         catch (Exception e) when (IsTranslatable(e, path))
         {
@@ -91,7 +94,12 @@ public static class ImageDecoder
         options ??= ImageDecoderOptions.Default;
         try
         {
-            return Sniff(data) == ImageFormat.Png ? PngDecoder.DecodeRgb(data, options) : JpegDecoder.DecodeRgb(data, options);
+            if (Sniff(data) == ImageFormat.Jpeg)
+            {
+                ImageThrow.Unsupported("JPEG photos are decoded with SkiaSharp, as ML.NET's LoadImages does; use MLImages.LoadRgb");
+            }
+
+            return PngDecoder.DecodeRgb(data, options);
         }
         catch (Exception e) when (IsTranslatable(e, path))
         {

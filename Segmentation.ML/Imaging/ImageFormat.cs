@@ -1,12 +1,12 @@
 namespace Segmentation.ML.Imaging;
 
-/// <summary>The encoded image formats the decoder understands.</summary>
+/// <summary>The encoded image formats the library recognises: PNG (its own codec) and JPEG (decoded with SkiaSharp).</summary>
 public enum ImageFormat
 {
     /// <summary>Portable Network Graphics (ISO/IEC 15948).</summary>
     Png,
 
-    /// <summary>JPEG (ITU T.81), Huffman-coded baseline, extended sequential and progressive.</summary>
+    /// <summary>JPEG (ITU T.81); pixels are decoded with SkiaSharp (<see cref="MLImages"/>).</summary>
     Jpeg,
 }
 
@@ -30,4 +30,7 @@ public enum ImageColorModel
 
     /// <summary>Luma and two chroma channels (JPEG).</summary>
     YCbCr,
+
+    /// <summary>Four components, CMYK or YCCK (Adobe JPEG).</summary>
+    Cmyk,
 }

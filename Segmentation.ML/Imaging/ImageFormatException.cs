@@ -29,7 +29,7 @@ public class ImageFormatException : Exception
         filePath is null ? $"Cannot decode image: {problem}." : $"Cannot decode image '{filePath}': {problem}.";
 }
 
-/// <summary>The data is neither PNG nor JPEG (judged from its first bytes).</summary>
+/// <summary>The data is neither PNG nor JPEG (judged from its first bytes), or in no format SkiaSharp recognises.</summary>
 public sealed class UnknownImageFormatException : ImageFormatException
 {
     /// <summary>Creates the exception.</summary>
@@ -54,8 +54,8 @@ public sealed class InvalidImageContentException : ImageFormatException
 }
 
 /// <summary>
-/// The file is valid but uses a feature this decoder does not implement, e.g. arithmetic-coded,
-/// lossless or 12-bit JPEG, or CMYK.
+/// The file is valid but not decodable as asked, e.g. a colour PNG or a JPEG read as a label map,
+/// or a JPEG handed to the PNG decoder (photos are decoded with <see cref="MLImages"/>).
 /// </summary>
 public sealed class UnsupportedImageFeatureException : ImageFormatException
 {

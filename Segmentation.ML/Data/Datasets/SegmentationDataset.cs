@@ -69,7 +69,7 @@ public abstract class SegmentationDataset
         ArgumentNullException.ThrowIfNull(sample);
         try
         {
-            return MLImages.LoadRgb(sample.ImagePath);
+            return MLImages.LoadRgb(sample.ImagePath, Options.DecoderOptions);
         }
         catch (FileNotFoundException e)
         {

@@ -1,0 +1,159 @@
+using Microsoft.ML.Data;
+using Segmentation.ML.Imaging;
+using SkiaSharp;
+using Xunit.Abstractions;
+
+namespace Segmentation.ML.Tests.Imaging;
+
+/// <summary>
+/// Photos decoded with SkiaSharp (<see cref="MLImages"/>, the decoder of ML.NET's LoadImages) against the fixtures:
+/// every JPEG equals libjpeg-turbo's djpeg, PNGs equal the library's own decoder up to premultiplied alpha,
+/// and the size limit holds before decoding.
+/// </summary>
+public sealed class SkiaSharpPhotoTests(ITestOutputHelper output)
+{
+    public static TheoryData<string> JpegFixtures => ImageFixtures.Names("jpeg");
+
+    public static TheoryData<string> PngFixtures => ImageFixtures.Names("png");
+
+    /// <summary>
+    /// Baseline, progressive (custom scripts too), non-interleaved, 4:4:4/4:2:2/4:2:0/4:4:0/4:1:1, gray, RGB colour
+    /// space, restart intervals, 16-bit tables, 1×1 to 500×375, Pillow-written, EXIF-oriented: all bit-identical to djpeg.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(JpegFixtures))]
+    public void Every_jpeg_fixture_decodes_exactly_as_djpeg_does(string name)
+    {
+        string path = ImageFixtures.Jpeg(name);
+        RgbImage upright = MLImages.LoadRgb(path, new ImageDecoderOptions { ApplyExifOrientation = true });
+        RgbImage expected = ImageDecoder.DecodeRgb(ImageFixtures.Jpeg(name, ".expected.png"));
+
+        var (max, _) = ImageFixtures.Compare(upright, expected);
+        output.WriteLine($"{name}: max deviation from djpeg {max}");
+        Assert.True(max == 0, $"{name}: SkiaSharp differs from djpeg by up to {max}");
+        using var image = MLImage.CreateFromFile(path);
+        Assert.Equal(MLImages.ToRgb(image).Pixels.ToArray(), MLImages.LoadRgb(path).Pixels.ToArray());
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(6)]
+    [InlineData(8)]
+    public void Exif_orientation_is_left_to_the_caller_as_in_LoadImages(int orientation)
+    {
+        string path = ImageFixtures.Jpeg($"exif_orientation{orientation}_13x7");
+        RgbImage stored = MLImages.LoadRgb(path);
+        RgbImage storedPixels = ImageDecoder.DecodeRgb(ImageFixtures.Jpeg("exif_orientation1_13x7", ".expected.png"));
+
+        Assert.Equal((13, 7), (stored.Width, stored.Height));
+        Assert.Equal(storedPixels.Pixels.ToArray(), stored.Pixels.ToArray());
+        using var codec = SKCodec.Create(path);
+        Assert.Equal(orientation, (int)codec.EncodedOrigin);
+        Assert.Equal(orientation, ImageDecoder.Identify(path).Orientation);
+    }
+
+    /// <summary>Opaque PNGs decode identically; with alpha, SkiaSharp's colours agree but LoadImages premultiplies them.</summary>
+    [Theory]
+    [MemberData(nameof(PngFixtures))]
+    public void Png_fixtures_decode_as_the_png_decoder_does_with_alpha_premultiplied(string name)
+    {
+        string path = ImageFixtures.Png(name);
+        RgbImage ours = ImageDecoder.DecodeRgb(path);
+        RgbImage skia = MLImages.LoadRgb(path);
+        using var codec = SKCodec.Create(path);
+        if (codec.Info.AlphaType == SKAlphaType.Opaque)
+        {
+            Assert.Equal(ours.Pixels.ToArray(), skia.Pixels.ToArray());
+            return;
+        }
+
+        var straightInfo = new SKImageInfo(ours.Width, ours.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var straight = new SKBitmap(straightInfo);
+        Assert.Equal(SKCodecResult.Success, codec.GetPixels(straightInfo, straight.GetPixels()));
+        ReadOnlySpan<byte> rgba = straight.GetPixelSpan(), rgb = ours.Pixels, premultiplied = skia.Pixels;
+        for (int p = 0; p < ours.Width * ours.Height; p++)
+        {
+            for (int c = 0; c < 3; c++)
+            {
+                Assert.Equal(rgb[3 * p + c], rgba[4 * p + c]);
+                Assert.InRange(premultiplied[3 * p + c] - rgb[3 * p + c] * rgba[4 * p + 3] / 255.0, -1, 1);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("unsupported_12bit")]
+    [InlineData("unsupported_lossless")]
+    public void Jpegs_skiasharp_cannot_decode_are_refused_naming_the_file(string name)
+    {
+        string path = ImageFixtures.Jpeg(name);
+        var e = Assert.Throws<InvalidImageContentException>(() => MLImages.LoadRgb(path));
+        Assert.Equal(path, e.FilePath);
+        Assert.Contains(path, e.Message);
+        Assert.Contains("SkiaSharp cannot decode it", e.Message);
+    }
+
+    [Theory]
+    [InlineData("unsupported_arithmetic")]
+    [InlineData("unsupported_cmyk")]
+    public void Arithmetic_coded_and_cmyk_jpegs_decode(string name)
+    {
+        RgbImage image = MLImages.LoadRgb(ImageFixtures.Jpeg(name));
+        Assert.Equal((16, 16), (image.Width, image.Height));
+    }
+
+    [Fact]
+    public void Huge_declared_dimensions_are_refused_from_the_header_before_decoding()
+    {
+        byte[] data = WithDeclaredSize(File.ReadAllBytes(ImageFixtures.Jpeg("baseline_420_q75_7x5")), 60000, 50000);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ImageTooLargeException>(() => MLImages.DecodeRgb(data));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal((60000, 50000, ImageDecoderOptions.Default.MaxPixels), (e.Width, e.Height, e.MaxPixels));
+        Assert.True(allocated < 1_000_000, $"{allocated} bytes were allocated before refusing the image");
+    }
+
+    [Fact]
+    public void The_size_limit_counts_width_times_height()
+    {
+        string path = ImageFixtures.Jpeg("baseline_420_q75_7x5");
+        var e = Assert.Throws<ImageTooLargeException>(() => MLImages.LoadRgb(path, new ImageDecoderOptions { MaxPixels = 34 }));
+        Assert.Equal(path, e.FilePath);
+        Assert.Equal(7, MLImages.LoadRgb(path, new ImageDecoderOptions { MaxPixels = 35 }).Width);
+    }
+
+    [Fact]
+    public void A_file_cut_short_decodes_with_its_missing_rows_filled_as_in_LoadImages()
+    {
+        byte[] data = File.ReadAllBytes(ImageFixtures.Jpeg("baseline_420_q85_61x45"));
+        RgbImage image = MLImages.DecodeRgb(data[..(data.Length * 2 / 3)]);
+        Assert.Equal((61, 45), (image.Width, image.Height));
+    }
+
+    [Fact]
+    public void Data_in_no_image_format_is_an_unknown_format()
+    {
+        Assert.Throws<UnknownImageFormatException>(() => MLImages.DecodeRgb("not an image at all"u8.ToArray()));
+    }
+
+    [Fact]
+    public void The_png_decoder_sends_jpegs_to_skiasharp()
+    {
+        var e = Assert.Throws<UnsupportedImageFeatureException>(() => ImageDecoder.DecodeRgb(ImageFixtures.Jpeg("baseline_420_q75_7x5")));
+        Assert.Contains("MLImages.LoadRgb", e.Message);
+    }
+
+    /// <summary>The JPEG with its baseline frame header (SOF0) rewritten to declare <paramref name="width"/> × <paramref name="height"/>.</summary>
+    internal static byte[] WithDeclaredSize(byte[] jpeg, int width, int height)
+    {
+        byte[] data = (byte[])jpeg.Clone();
+        int sof = data.AsSpan().IndexOf([(byte)0xFF, (byte)0xC0]);
+        data[sof + 5] = (byte)(height >> 8);
+        data[sof + 6] = (byte)height;
+        data[sof + 7] = (byte)(width >> 8);
+        data[sof + 8] = (byte)width;
+        return data;
+    }
+}
