@@ -99,7 +99,7 @@ public sealed class HypercolumnCommandTests : IDisposable
             "--weights", Checkpoint("mobilenet_v2"), "--sparse-epochs", "2", "--dense-epochs", "1", "--hidden", "16", "--seed", "5", "--out", model);
         Assert.True(exit == 0, error);
 
-        var ml = new Microsoft.ML.MLContext();
+        var ml = new Microsoft.ML.MLContext { TempFilePath = data.Root };
         var loaded = ml.Model.Load(model, out _);
         string image = data.Images("val")[1];
         var rows = ml.Data.LoadFromEnumerable([new PathRow { ImagePath = image }]);

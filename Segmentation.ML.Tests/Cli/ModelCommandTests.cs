@@ -156,7 +156,7 @@ public sealed class ModelCommandTests(TrainedSceneModel trained) : IClassFixture
         Assert.True(one.ExitCode == 0, one.Error);
         Assert.True(two.ExitCode == 0, two.Error);
 
-        var ml = new Microsoft.ML.MLContext();
+        var ml = new Microsoft.ML.MLContext { TempFilePath = trained.Data.Root };
         var model = ml.Model.Load(trained.ModelPath, out var inputSchema);
         Assert.Equal(["ImagePath"], inputSchema.Select(c => c.Name));
         var rows = ml.Data.LoadFromEnumerable(trained.Data.Images("val").Select(path => new PathRow { ImagePath = path }).ToList());

@@ -10,7 +10,10 @@ namespace Segmentation.ML.Tests.Onnx;
 
 public class OnnxSegmentationGraphTests
 {
-    /// <summary>From 0…255 pixel planes to labels, with and without mirroring, against the C# pipeline from the same bytes.</summary>
+    /// <summary>
+    /// From 0…255 pixel planes to labels against the C# pipeline from the same bytes; with mirroring, the graph's
+    /// grid scores of the image and of its mirror combined by <see cref="SegmentationModel.MirroredLabels"/>.
+    /// </summary>
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -21,14 +24,22 @@ public class OnnxSegmentationGraphTests
         var head = DenseHeadTests.Head(32, [24, 16], 5, seed: 41);
         var graph = new OnnxGraphBuilder("segmentation");
         string pixels = graph.AddInput("pixels", "N", 3, "H", "W");
-        string labels = OnnxSegmentationGraph.AppendLabels(graph, pixels, image => backbone.Append(graph, image), outputStride, head, mirror);
+        var (logits, labels) = OnnxSegmentationGraph.Append(graph, pixels, image => backbone.Append(graph, image), outputStride, head);
         graph.AddOutput(labels, "labels", TensorProto.Types.DataType.Uint32, "N", "H", "W");
+        graph.AddOutput(logits, "logits", TensorProto.Types.DataType.Float, "N", 5, "h", "w");
         using var session = new OrtTestSession(graph.ToBytes());
 
         var random = new Random(42);
         var rgb = Enumerable.Range(0, 3 * plane).Select(_ => (byte)random.Next(256)).ToArray();
         var planes = Enumerable.Range(0, 3 * plane).Select(i => (float)rgb[3 * (i % plane) + i / plane]).ToArray();
-        var actual = session.Run([("pixels", planes, [1, 3, height, width])], "labels")[0];
+        var outputs = session.Run([("pixels", planes, [1, 3, height, width])], "labels", "logits");
+        var actual = outputs[0].UInts;
+        if (mirror)
+        {
+            var mirrorOutputs = session.Run([("pixels", Mirror(planes, width), [1, 3, height, width])], "logits");
+            int gridHeight = (height + outputStride - 1) / outputStride, gridWidth = (width + outputStride - 1) / outputStride;
+            actual = SegmentationModel.MirroredLabels(outputs[1].Floats, mirrorOutputs[0].Floats, head.Classes, gridHeight, gridWidth, height, width).Select(l => (uint)l).ToArray();
+        }
 
         var image = new float[3 * plane];
         ImageNet.Normalize(rgb, height, width, image);
@@ -51,8 +62,8 @@ public class OnnxSegmentationGraphTests
         }
         using var scores = DenseHead.Scores(head, maps);
 
-        Assert.Equal([1, height, width], actual.Shape);
-        LogitErrorBound.AssertLabels(scores.Span, bound, head.Classes, actual.UInts, mirror ? "mirrored labels" : "labels");
+        Assert.Equal([1, height, width], outputs[0].Shape);
+        LogitErrorBound.AssertLabels(scores.Span, bound, head.Classes, actual, mirror ? "mirrored labels" : "labels");
     }
 
     /// <summary>Rows of <paramref name="width"/> values reversed.</summary>

@@ -95,7 +95,7 @@ public sealed class MLNetPipelineTests : IDisposable
 
         string path = Path.Combine(scenes.Root, "prior.zip");
         ml.Model.SaveAtomically(model, train.Schema, path);
-        var reloaded = new MLContext().Model.Load(path, out var inputSchema);
+        var reloaded = new MLContext { TempFilePath = scenes.Root }.Model.Load(path, out var inputSchema);
         try
         {
             Assert.NotNull(inputSchema.GetColumnOrNull("ImagePath"));
@@ -131,7 +131,7 @@ public sealed class MLNetPipelineTests : IDisposable
         string path = Path.Combine(scenes.Root, "hypercolumns.zip");
         ml.Model.SaveAtomically(model, train.Schema, path);
 
-        var reloaded = new MLContext().Model.Load(path, out _);
+        var reloaded = new MLContext { TempFilePath = scenes.Root }.Model.Load(path, out _);
         try
         {
             Assert.Equal(predicted, Rows(reloaded.Transform(val)));

@@ -47,6 +47,13 @@ internal sealed class OnnxSession : IDisposable
         }
     }
 
+    /// <summary>Runs the graph and returns the requested outputs in tensors ONNX Runtime allocates (for outputs whose shape the caller cannot know); the caller disposes them.</summary>
+    /// <exception cref="OnnxModelException">The run failed.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyList<string> inputNames, IReadOnlyList<OrtValue> inputs, IReadOnlyList<string> outputNames,
+        CancellationToken cancellation = default) =>
+        Execute(runOptions => session.Run(runOptions, (IReadOnlyCollection<string>)inputNames, (IReadOnlyCollection<OrtValue>)inputs, (IReadOnlyCollection<string>)outputNames), cancellation);
+
     /// <summary>
     /// Runs the graph on <paramref name="inputs"/> and writes the named outputs into the caller's
     /// pre-allocated <paramref name="outputs"/> (no copies when they wrap the caller's memory).
@@ -56,7 +63,15 @@ internal sealed class OnnxSession : IDisposable
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     /// <exception cref="OnnxModelException">The run failed (for example an output's shape differs from the graph's); the message says why.</exception>
     public void Run(IReadOnlyList<string> inputNames, IReadOnlyList<OrtValue> inputs, IReadOnlyList<string> outputNames, IReadOnlyList<OrtValue> outputs,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default) =>
+        Execute(runOptions =>
+        {
+            session.Run(runOptions, (IReadOnlyCollection<string>)inputNames, (IReadOnlyCollection<OrtValue>)inputs,
+                (IReadOnlyCollection<string>)outputNames, (IReadOnlyCollection<OrtValue>)outputs);
+            return 0;
+        }, cancellation);
+
+    private T Execute<T>(Func<RunOptions, T> run, CancellationToken cancellation)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         cancellation.ThrowIfCancellationRequested();
@@ -64,8 +79,7 @@ internal sealed class OnnxSession : IDisposable
         using var registration = cancellation.CanBeCanceled ? cancellation.Register(() => runOptions.Terminate = true) : default;
         try
         {
-            session.Run(runOptions, (IReadOnlyCollection<string>)inputNames, (IReadOnlyCollection<OrtValue>)inputs,
-                (IReadOnlyCollection<string>)outputNames, (IReadOnlyCollection<OrtValue>)outputs);
+            return run(runOptions);
         }
         catch (OnnxRuntimeException error)
         {

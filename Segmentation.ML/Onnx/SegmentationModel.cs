@@ -96,29 +96,88 @@ public sealed class SegmentationModel : IDisposable
         return new SegmentationModel(path, model, graph);
     }
 
-    /// <summary>The label map of an RGB image at its own size; with <paramref name="mirror"/>, averaged with its mirror image's scores.</summary>
+    /// <summary>
+    /// The label map of an RGB image at its own size. With <paramref name="mirror"/> (test-time flipping, twice the
+    /// work) the graph also scores the mirror image, and the two grids of class scores, the mirror's flipped back,
+    /// are averaged before they are resized to the image — as the head's own dense inference does.
+    /// </summary>
     /// <exception cref="OnnxModelException">ONNX Runtime failed.</exception>
     public LabelMap Predict(RgbImage image, bool mirror = false, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(image);
         int height = image.Height, width = image.Width, pixels = height * width;
+        var planes = Planes(image, flip: false);
+        if (!mirror)
+        {
+            var indices = new uint[pixels];
+            using (var input = OrtValue.CreateTensorValueFromMemory(planes, [1, 3, height, width]))
+            using (var output = OrtValue.CreateTensorValueFromMemory(indices, [1, height, width]))
+                session.Run([SegmenterGraph.InputName], [input], [SegmenterGraph.OutputName], [output], cancellation);
+            return new LabelMap(width, height, ToLabels(indices));
+        }
+        var (logits, gridHeight, gridWidth) = GridLogits(planes, height, width, cancellation);
+        var (mirrored, _, _) = GridLogits(Planes(image, flip: true), height, width, cancellation);
+        return new LabelMap(width, height, MirroredLabels(logits, mirrored, Classes.ClassCount, gridHeight, gridWidth, height, width));
+    }
+
+    /// <summary>
+    /// The arg-max, at <paramref name="height"/> × <paramref name="width"/>, of the average of two [C, h, w] grids of
+    /// scores, the second (the mirror image's) flipped back left to right; the scores are resized bilinearly
+    /// (PyTorch's align_corners=False), as <see cref="Hypercolumns.DenseHead"/> resizes them.
+    /// </summary>
+    internal static byte[] MirroredLabels(ReadOnlySpan<float> logits, ReadOnlySpan<float> mirrored, int classes, int gridHeight, int gridWidth, int height, int width)
+    {
+        var average = new float[logits.Length];
+        var flipped = new float[gridWidth];
+        for (int row = 0; row < classes * gridHeight; row++)
+        {
+            var target = average.AsSpan(row * gridWidth, gridWidth);
+            mirrored.Slice(row * gridWidth, gridWidth).CopyTo(flipped);
+            flipped.AsSpan().Reverse();
+            System.Numerics.Tensors.TensorPrimitives.Add(logits.Slice(row * gridWidth, gridWidth), flipped, target);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(target, 0.5f, target);
+        }
+        var scores = new float[classes * height * width];
+        Tensors.Resize.Bilinear(average, classes, gridHeight, gridWidth, scores, height, width);
+        var labels = new byte[height * width];
+        Tensors.ChannelOps.Argmax(scores, classes, labels);
+        return labels;
+    }
+
+    private (float[] Logits, int Height, int Width) GridLogits(float[] planes, int height, int width, CancellationToken cancellation)
+    {
+        using var input = OrtValue.CreateTensorValueFromMemory(planes, [1, 3, height, width]);
+        using var outputs = session.Run([SegmenterGraph.InputName], [input], [SegmenterGraph.LogitsOutputName], cancellation);
+        var shape = outputs[0].GetTensorTypeAndShape().Shape;
+        if (shape.Length != 4 || shape[1] != Classes.ClassCount)
+            throw new OnnxModelException($"The graph in '{Path}' gave scores of shape [{string.Join(", ", shape)}]; [1, {Classes.ClassCount}, h, w] was expected.");
+        return (outputs[0].GetTensorDataAsSpan<float>().ToArray(), (int)shape[2], (int)shape[3]);
+    }
+
+    /// <summary>The image's RGB planes (0…255 floats), mirrored left to right when asked.</summary>
+    private static float[] Planes(RgbImage image, bool flip)
+    {
+        int height = image.Height, width = image.Width, pixels = height * width;
         var planes = new float[3 * pixels];
         var rgb = image.Pixels;
-        for (int p = 0; p < pixels; p++)
-        {
-            planes[p] = rgb[3 * p];
-            planes[pixels + p] = rgb[3 * p + 1];
-            planes[2 * pixels + p] = rgb[3 * p + 2];
-        }
-        var indices = new uint[pixels];
-        using (var input = OrtValue.CreateTensorValueFromMemory(planes, [1, 3, height, width]))
-        using (var output = OrtValue.CreateTensorValueFromMemory(indices, [1, height, width]))
-            session.Run([SegmenterGraph.InputName], [input], [mirror ? SegmenterGraph.MirroredOutputName : SegmenterGraph.OutputName], [output], cancellation);
-        var labels = new byte[pixels];
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+            {
+                int source = 3 * (y * width + (flip ? width - 1 - x : x)), target = y * width + x;
+                planes[target] = rgb[source];
+                planes[pixels + target] = rgb[source + 1];
+                planes[2 * pixels + target] = rgb[source + 2];
+            }
+        return planes;
+    }
+
+    private byte[] ToLabels(uint[] indices)
+    {
+        var labels = new byte[indices.Length];
         int classes = Classes.ClassCount;
-        for (int p = 0; p < pixels; p++)
+        for (int p = 0; p < indices.Length; p++)
             labels[p] = indices[p] < (uint)classes ? (byte)indices[p] : throw new OnnxModelException($"The graph in '{Path}' predicted class {indices[p]} of {classes}.");
-        return new LabelMap(width, height, labels);
+        return labels;
     }
 
     /// <summary>Releases the ONNX Runtime session.</summary>
@@ -180,9 +239,9 @@ public sealed class SegmentationModel : IDisposable
     {
         var graph = model.Graph ?? throw new ModelFormatException($"'{path}': its ONNX model has no graph.", path);
         bool input = graph.Input.Any(i => i.Name == SegmenterGraph.InputName && i.Type?.TensorType?.ElemType == (int)TensorProto.Types.DataType.Float);
-        var outputs = graph.Output.Where(o => o.Type?.TensorType?.ElemType == (int)TensorProto.Types.DataType.Uint32).Select(o => o.Name).ToHashSet();
-        if (!input || !outputs.Contains(SegmenterGraph.OutputName) || !outputs.Contains(SegmenterGraph.MirroredOutputName))
+        bool Output(string name, TensorProto.Types.DataType type) => graph.Output.Any(o => o.Name == name && o.Type?.TensorType?.ElemType == (int)type);
+        if (!input || !Output(SegmenterGraph.OutputName, TensorProto.Types.DataType.Uint32) || !Output(SegmenterGraph.LogitsOutputName, TensorProto.Types.DataType.Float))
             throw new ModelFormatException($"'{path}': its graph must read float '{SegmenterGraph.InputName}' and write uint32 '{SegmenterGraph.OutputName}' and " +
-                $"'{SegmenterGraph.MirroredOutputName}'; it reads {string.Join(", ", graph.Input.Select(i => i.Name))} and writes {string.Join(", ", graph.Output.Select(o => o.Name))}.", path);
+                $"float '{SegmenterGraph.LogitsOutputName}'; it reads {string.Join(", ", graph.Input.Select(i => i.Name))} and writes {string.Join(", ", graph.Output.Select(o => o.Name))}.", path);
     }
 }

@@ -9,8 +9,9 @@ namespace Segmentation.ML.Onnx;
 /// The one ONNX graph a trained segmenter is: RGB planes in (float [1, 3, H, W], 0…255, as ML.NET's
 /// <c>ExtractPixels</c> gives them; H and W symbolic, so any size runs), class indices out (uint32 [1, H, W]).
 /// For hypercolumns: ImageNet normalisation → backbone → factorised head → scores resized to the input →
-/// arg-max, plus a second output that averages in the mirrored image (test-time flipping) — ONNX Runtime
-/// computes only the outputs asked for. The graph's metadata carries what a reader needs (<see cref="Description"/>).
+/// arg-max. A second output, the class scores on the head's grid before they are resized, costs nothing extra
+/// (it is on the way) and lets <see cref="SegmentationModel"/> average in the mirrored image (test-time
+/// flipping). The graph's metadata carries what a reader needs (<see cref="Description"/>).
 /// </summary>
 internal static class SegmenterGraph
 {
@@ -20,8 +21,8 @@ internal static class SegmenterGraph
     /// <summary>The output: uint32 [1, H, W], the class index of every pixel.</summary>
     public const string OutputName = "SegmentationIndex";
 
-    /// <summary>The same with test-time mirroring: the mirrored image's grid scores, flipped back, averaged in.</summary>
-    public const string MirroredOutputName = "SegmentationIndexMirrored";
+    /// <summary>The output of the class scores on the grid, before they are resized: float [1, C, h, w].</summary>
+    public const string LogitsOutputName = "SegmentationLogits";
 
     /// <summary>The metadata key of the format version; readers refuse other versions.</summary>
     public const string FormatKey = "segml.format";
@@ -45,9 +46,8 @@ internal static class SegmenterGraph
         var graph = Begin(description);
         IReadOnlyList<OnnxTap> Backbone(string image) =>
             BackboneGraph.Append(graph, backbone.Layout, image, taps).Select(v => new OnnxTap(v.Value, v.Tap.Channels, v.Tap.Stride)).ToList();
-        // Two paths through the same weights (stored once): ONNX Runtime runs only the path of the output asked for.
-        End(graph, OutputName, OnnxSegmentationGraph.AppendLabels(graph, InputName, Backbone, outputStride, head, mirror: false));
-        End(graph, MirroredOutputName, OnnxSegmentationGraph.AppendLabels(graph, InputName, Backbone, outputStride, head, mirror: true));
+        var (logits, labels) = OnnxSegmentationGraph.Append(graph, InputName, Backbone, outputStride, head);
+        End(graph, labels, logits);
         return graph.ToBytes();
     }
 
@@ -60,13 +60,7 @@ internal static class SegmenterGraph
         var graph = Begin(description);
         int classes = description.Classes.ClassCount;
         string grid = graph.Constant("prior.scores", scores, 1, classes, gridHeight, gridWidth);
-        string labels = OnnxPrediction.Labels(graph, grid, InputName);
-        End(graph, OutputName, labels);
-        // Test-time mirroring of an image-independent prediction averages the grid with its mirror image.
-        string flipped = graph.Op("Slice", [grid, graph.Int64Constant("prior.starts", [-1]), graph.Int64Constant("prior.ends", [long.MinValue]),
-            graph.Int64Constant("prior.axes", [3]), graph.Int64Constant("prior.steps", [-1])]);
-        string average = graph.Op("Mul", [graph.Op("Add", [grid, flipped]), graph.Constant("prior.half", [0.5f], 1)]);
-        End(graph, MirroredOutputName, OnnxPrediction.Labels(graph, average, InputName));
+        End(graph, OnnxPrediction.Labels(graph, grid, InputName), grid);
         return graph.ToBytes();
     }
 
@@ -82,6 +76,9 @@ internal static class SegmenterGraph
         return graph;
     }
 
-    private static void End(OnnxGraphBuilder graph, string name, string labels) =>
-        graph.AddOutput(labels, name, TensorProto.Types.DataType.Uint32, 1, "height", "width");
+    private static void End(OnnxGraphBuilder graph, string labels, string logits)
+    {
+        graph.AddOutput(labels, OutputName, TensorProto.Types.DataType.Uint32, 1, "height", "width");
+        graph.AddOutput(logits, LogitsOutputName, TensorProto.Types.DataType.Float, 1, "classes", "grid_height", "grid_width");
+    }
 }

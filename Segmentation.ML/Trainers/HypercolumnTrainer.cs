@@ -93,18 +93,8 @@ public sealed class HypercolumnTrainer : IEstimator<TransformerChain<ITransforme
     private HypercolumnExtractingTransformer Featurizer { get; }
 
     /// <inheritdoc />
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        var image = inputSchema.FirstOrDefault(c => c.Name == options.ImageColumnName);
-        if (image.Name is null || image.ItemType is not ImageDataViewType)
-            throw new SchemaException($"The hypercolumn trainer needs an image column '{options.ImageColumnName}' (see LoadImages); the data has: {Describe(inputSchema)}.", options.ImageColumnName);
-        var label = inputSchema.FirstOrDefault(c => c.Name == options.LabelColumnName);
-        if (label.Name is null || !SchemaShapes.IsLabelMap(label))
-            throw new SchemaException($"The hypercolumn trainer needs a label map column '{options.LabelColumnName}' (a vector of keys, see LabelMapColumn); the data has: {Describe(inputSchema)}.", options.LabelColumnName);
-        var builder = new DataViewSchema.Builder();
-        builder.AddColumn(options.PredictedLabelColumnName, SchemaShapes.PredictedLabelType, SchemaShapes.PredictedLabelAnnotations);
-        return SchemaShapes.With(inputSchema, builder.ToSchema());
-    }
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        SegmenterChain.OutputSchema(inputSchema, "The hypercolumn trainer", options.ImageColumnName, options.LabelColumnName, options.PredictedLabelColumnName);
 
     /// <summary>Trains stage A, then stage B, and returns the model as ML.NET transformers around one ONNX graph.</summary>
     /// <exception cref="SchemaException">A column is missing or of the wrong type.</exception>
@@ -137,5 +127,4 @@ public sealed class HypercolumnTrainer : IEstimator<TransformerChain<ITransforme
         return (image.Width, image.Height);
     }
 
-    private static string Describe(SchemaShape schema) => string.Join(", ", schema.Select(c => $"{c.Name} ({c.ItemType})"));
 }

@@ -84,18 +84,8 @@ public sealed class PixelPriorTrainer : IEstimator<TransformerChain<ITransformer
     }
 
     /// <inheritdoc />
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        var image = inputSchema.FirstOrDefault(c => c.Name == options.ImageColumnName);
-        if (image.Name is null || image.ItemType is not ImageDataViewType)
-            throw new SchemaException($"PixelPrior needs an image column '{options.ImageColumnName}' (see LoadImages) for each label map's size.", options.ImageColumnName);
-        var label = inputSchema.FirstOrDefault(c => c.Name == options.LabelColumnName);
-        if (label.Name is null || !SchemaShapes.IsLabelMap(label))
-            throw new SchemaException($"PixelPrior needs a label map column '{options.LabelColumnName}' (a vector of keys, see LabelMapColumn).", options.LabelColumnName);
-        var builder = new DataViewSchema.Builder();
-        builder.AddColumn(options.PredictedLabelColumnName, SchemaShapes.PredictedLabelType, SchemaShapes.PredictedLabelAnnotations);
-        return SchemaShapes.With(inputSchema, builder.ToSchema());
-    }
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        SegmenterChain.OutputSchema(inputSchema, "PixelPrior", options.ImageColumnName, options.LabelColumnName, options.PredictedLabelColumnName);
 
     /// <summary>Counts the classes on the grid and returns the model as ML.NET transformers around an ONNX graph.</summary>
     /// <exception cref="SchemaException">A column is missing or of the wrong type.</exception>

@@ -46,6 +46,25 @@ internal static class SegmenterChain
         return new TransformerChain<ITransformer>(chain.ToArray());
     }
 
+    /// <summary>
+    /// What every trainer's <c>GetOutputSchema</c> promises: it reads an image column (ML.NET's image type) and a
+    /// label map column (a vector of keys) and adds the predicted label map.
+    /// </summary>
+    /// <exception cref="SchemaException">A column is missing or of the wrong type (the message names it and lists the data's columns).</exception>
+    public static SchemaShape OutputSchema(SchemaShape input, string trainer, string imageColumnName, string labelColumnName, string predictedLabelColumnName)
+    {
+        string columns = string.Join(", ", input.Select(c => $"{c.Name} ({c.ItemType})"));
+        var image = input.FirstOrDefault(c => c.Name == imageColumnName);
+        if (image.Name is null || image.ItemType is not ImageDataViewType)
+            throw new SchemaException($"{trainer} needs an image column '{imageColumnName}' (see LoadImages); the data has: {columns}.", imageColumnName);
+        var label = input.FirstOrDefault(c => c.Name == labelColumnName);
+        if (label.Name is null || !SchemaShapes.IsLabelMap(label))
+            throw new SchemaException($"{trainer} needs a label map column '{labelColumnName}' (a vector of keys, see LabelMapColumn); the data has: {columns}.", labelColumnName);
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumn(predictedLabelColumnName, SchemaShapes.PredictedLabelType, SchemaShapes.PredictedLabelAnnotations);
+        return SchemaShapes.With(input, builder.ToSchema());
+    }
+
     private sealed class ClassIndex
     {
         public uint Value { get; set; }
