@@ -226,14 +226,16 @@ public sealed class FileDownloaderTests : IAsyncLifetime
     [Fact(Timeout = TestTimeout)]
     public async Task The_idle_timeout_bounds_silence_not_the_whole_download()
     {
-        byte[] content = DownloadFixtures.Bytes(12 * 8192);
-        var url = _server.Serve("/slow.bin", content, new ServeBehaviour { ChunkDelay = TimeSpan.FromMilliseconds(100) });
-        using var downloader = Downloader(idleSeconds: 0.5);
+        // Chunks 0.15 s apart, ten times inside the idle timeout even on a loaded machine; the whole download takes
+        // over twice the timeout, so a timeout on the whole download would fail it.
+        byte[] content = DownloadFixtures.Bytes(24 * 8192);
+        var url = _server.Serve("/slow.bin", content, new ServeBehaviour { ChunkDelay = TimeSpan.FromMilliseconds(150) });
+        using var downloader = Downloader(idleSeconds: 1.5);
 
         var started = DateTime.UtcNow;
         await downloader.DownloadAsync(url, Destination);
 
-        Assert.True(DateTime.UtcNow - started > TimeSpan.FromSeconds(1), "the server should have taken over a second");
+        Assert.True(DateTime.UtcNow - started > TimeSpan.FromSeconds(3), "the server should have taken over three seconds");
         Assert.Equal(content, File.ReadAllBytes(Destination));
     }
 
