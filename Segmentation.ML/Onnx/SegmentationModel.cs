@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using System.IO.Compression;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
@@ -18,7 +17,7 @@ namespace Segmentation.ML.Onnx;
 /// The zip is checked before ONNX Runtime sees anything: it must hold exactly one ONNX graph entry, whose
 /// length prefix agrees with the entry's size (bounded by <see cref="MaximumGraphBytes"/> before anything is
 /// allocated), that parses as an ONNX model with this library's format version, class set, input size, input
-/// and outputs.
+/// and outputs, and whose tensors are finite and held in the file (<see cref="SegmenterGraphCheck"/>).
 /// </remarks>
 public sealed class SegmentationModel : IDisposable
 {
@@ -30,27 +29,7 @@ public sealed class SegmentationModel : IDisposable
     private SegmentationModel(string path, ModelProto model, byte[] graph)
     {
         Path = path;
-        var metadata = model.MetadataProps.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
-        string Field(string key) => metadata.TryGetValue(key, out var value) && !string.IsNullOrEmpty(value) ? value
-            : throw new ModelFormatException($"'{path}' holds an ONNX graph without the '{key}' metadata this library writes; it was not trained by Segmentation.ML.", path);
-        int Size(string key) => int.TryParse(Field(key), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is > 0 and <= 65_536 ? n
-            : throw new ModelFormatException($"'{path}': metadata '{key}' is '{metadata[key]}'; a size of 1 to 65536 pixels was expected.", path);
-        string format = Field(SegmenterGraph.FormatKey);
-        if (format != SegmenterGraph.FormatVersion.ToString(CultureInfo.InvariantCulture))
-            throw new ModelFormatException($"'{path}' has model format version '{format}'; this version of Segmentation.ML reads version {SegmenterGraph.FormatVersion}. " +
-                "Retrain the model, or use the Segmentation.ML version that wrote it.", path);
-        try
-        {
-            Classes = SegmentationClassSet.Parse(System.Text.Encoding.UTF8.GetBytes(Field(SegmenterGraph.ClassesKey)));
-        }
-        catch (FormatException error)
-        {
-            throw new ModelFormatException($"'{path}': the class set in the model's metadata is malformed: {error.Message}", path, inner: error);
-        }
-        InputWidth = Size(SegmenterGraph.WidthKey);
-        InputHeight = Size(SegmenterGraph.HeightKey);
-        Trainer = Field(SegmenterGraph.TrainerKey);
-        CheckSignature(path, model);
+        (Classes, InputWidth, InputHeight, Trainer) = SegmenterGraphCheck.Check(path, model);
         try
         {
             session = new OnnxSession(graph, $"the graph in '{path}'");
@@ -193,8 +172,9 @@ public sealed class SegmentationModel : IDisposable
         try
         {
             using var zip = ZipFile.OpenRead(path);
-            long declared = zip.Entries.Sum(e => e.Length);
-            if (declared > MaximumGraphBytes + (64L << 20))
+            const long limit = MaximumGraphBytes + (64L << 20);
+            long declared = zip.Entries.Sum(e => e.Length is >= 0 and <= limit ? e.Length : limit + 1);
+            if (declared > limit)
                 throw new ModelFormatException($"'{path}' declares {declared:N0} bytes of entries; a model of at most {MaximumGraphBytes:N0} bytes was expected.", path);
             var graphs = zip.Entries.Where(e => e.Name == "OnnxModel").ToList();
             if (graphs.Count != 1)
@@ -220,28 +200,35 @@ public sealed class SegmentationModel : IDisposable
         }
     }
 
-    /// <summary>An entry's bytes, exactly its declared length, with the declared CRC-32.</summary>
+    /// <summary>
+    /// An entry's bytes, exactly its declared length, with the declared CRC-32. The buffer grows as the data
+    /// arrives, so a small file declaring a huge entry costs no more memory than the data it really holds.
+    /// </summary>
     private static byte[] ReadVerified(string path, ZipArchiveEntry entry)
     {
-        var content = GC.AllocateUninitializedArray<byte>(checked((int)entry.Length));
+        const int firstBuffer = 1 << 20;
+        var content = GC.AllocateUninitializedArray<byte>((int)Math.Min(entry.Length, firstBuffer));
+        int filled = 0;
         using (var stream = entry.Open())
         {
-            stream.ReadExactly(content);
+            while (true)
+            {
+                if (filled == content.Length)
+                {
+                    if (filled == entry.Length) break;
+                    Array.Resize(ref content, (int)Math.Min(entry.Length, 2L * content.Length));
+                }
+                int read = stream.Read(content, filled, content.Length - filled);
+                if (read == 0) break;
+                filled += read;
+            }
+            if (filled < entry.Length)
+                throw new ModelFormatException($"'{path}' is corrupt or truncated: entry '{entry.FullName}' holds {filled:N0} of its declared {entry.Length:N0} bytes.", path, entry.FullName);
             if (stream.ReadByte() >= 0)
                 throw new ModelFormatException($"'{path}' is corrupt: entry '{entry.FullName}' holds more than its declared {entry.Length} bytes.", path, entry.FullName);
         }
         if (Imaging.Png.Crc32.Compute(content) != entry.Crc32)
             throw new ModelFormatException($"'{path}' is corrupt: entry '{entry.FullName}' does not match its CRC-32; the file was damaged or altered.", path, entry.FullName);
         return content;
-    }
-
-    private static void CheckSignature(string path, ModelProto model)
-    {
-        var graph = model.Graph ?? throw new ModelFormatException($"'{path}': its ONNX model has no graph.", path);
-        bool input = graph.Input.Any(i => i.Name == SegmenterGraph.InputName && i.Type?.TensorType?.ElemType == (int)TensorProto.Types.DataType.Float);
-        bool Output(string name, TensorProto.Types.DataType type) => graph.Output.Any(o => o.Name == name && o.Type?.TensorType?.ElemType == (int)type);
-        if (!input || !Output(SegmenterGraph.OutputName, TensorProto.Types.DataType.Uint32) || !Output(SegmenterGraph.LogitsOutputName, TensorProto.Types.DataType.Float))
-            throw new ModelFormatException($"'{path}': its graph must read float '{SegmenterGraph.InputName}' and write uint32 '{SegmenterGraph.OutputName}' and " +
-                $"float '{SegmenterGraph.LogitsOutputName}'; it reads {string.Join(", ", graph.Input.Select(i => i.Name))} and writes {string.Join(", ", graph.Output.Select(o => o.Name))}.", path);
     }
 }

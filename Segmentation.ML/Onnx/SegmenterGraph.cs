@@ -47,7 +47,7 @@ internal static class SegmenterGraph
         IReadOnlyList<OnnxTap> Backbone(string image) =>
             BackboneGraph.Append(graph, backbone.Layout, image, taps).Select(v => new OnnxTap(v.Value, v.Tap.Channels, v.Tap.Stride)).ToList();
         var (logits, labels) = OnnxSegmentationGraph.Append(graph, InputName, Backbone, outputStride, head);
-        End(graph, labels, logits);
+        End(graph, labels, logits, description.Classes.ClassCount);
         return graph.ToBytes();
     }
 
@@ -60,7 +60,7 @@ internal static class SegmenterGraph
         var graph = Begin(description);
         int classes = description.Classes.ClassCount;
         string grid = graph.Constant("prior.scores", scores, 1, classes, gridHeight, gridWidth);
-        End(graph, OnnxPrediction.Labels(graph, grid, InputName), grid);
+        End(graph, OnnxPrediction.Labels(graph, grid, InputName), grid, classes);
         return graph.ToBytes();
     }
 
@@ -76,9 +76,10 @@ internal static class SegmenterGraph
         return graph;
     }
 
-    private static void End(OnnxGraphBuilder graph, string labels, string logits)
+    /// <remarks>The scores' class dimension is stated, so a reader checks the class set in the metadata against it.</remarks>
+    private static void End(OnnxGraphBuilder graph, string labels, string logits, int classes)
     {
         graph.AddOutput(labels, OutputName, TensorProto.Types.DataType.Uint32, 1, "height", "width");
-        graph.AddOutput(logits, LogitsOutputName, TensorProto.Types.DataType.Float, 1, "classes", "grid_height", "grid_width");
+        graph.AddOutput(logits, LogitsOutputName, TensorProto.Types.DataType.Float, 1, classes, "grid_height", "grid_width");
     }
 }
