@@ -30,6 +30,34 @@ public class DataAndImageCommandTests
     }
 
     [Fact]
+    public async Task DataStatsListsEachSkippedSampleOnOneLineAndFailsWhenNoMaskIsUsable()
+    {
+        using var d = new TempDataset();
+        d.WriteText("classes.json", """{ "name": "roads", "classes": ["background", "road"], "ignore": 255 }""");
+        d.WriteImage("images/train/good.png", 4, 4);
+        d.WriteMask("masks/train/good.png", 4, 4, [0, 1]);
+        d.WriteImage("images/train/nomask.png", 4, 4);
+        d.WriteImage("images/train/piped.png", 4, 4);
+        if (!OperatingSystem.IsWindows()) d.MakeFifo("masks/train/piped.png");
+
+        var (exit, output, error) = await Segml.RunAsync("data", "stats", "--dataset", "folder", "--data", d.Root, "--json");
+        Assert.True(exit == 0, error);
+        Assert.Equal(1, JsonNode.Parse(output)!["images"]!.GetValue<int>());
+        var skipped = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, skipped.Length);
+        Assert.All(skipped, line => Assert.StartsWith("skipped: roads sample '", line));
+        Assert.DoesNotContain("   at ", error);
+        Assert.Contains(skipped, line => line.Contains("nomask") && line.Contains("mask file not found"));
+
+        File.Delete(d.PathOf("masks/train/good.png"));
+        var (noneExit, noneOutput, noneError) = await Segml.RunAsync("data", "stats", "--dataset", "folder", "--data", d.Root);
+        Assert.Equal(1, noneExit);
+        Assert.Contains("3 samples were skipped", noneOutput);
+        Assert.DoesNotContain("   at ", noneError);
+        Assert.EndsWith($"error: None of the 3 samples of the train split of '{d.Root}' has a usable mask; see the skipped samples above.", noneError.Trim());
+    }
+
+    [Fact]
     public async Task ImageInfoDescribesFilesAndFailsClearlyOnOthers()
     {
         string jpeg = Fixture("Imaging", "jpeg", "baseline_420_q75_500x375.jpg");
