@@ -304,6 +304,12 @@ public sealed class ModelCommandTests(TrainedSceneModel trained) : IClassFixture
         var (dataExit, _, dataError) = await Segml.RunAsync("evaluate", "--model", trained.ModelPath, "--dataset", "folder", "--data", nowhere);
         Assert.Equal(1, dataExit);
         Assert.Contains(nowhere, dataError);
+
+        string split = $"empty-{Guid.NewGuid():N}";
+        Directory.CreateDirectory(Path.Combine(trained.Data.Root, "images", split));
+        var (emptyExit, _, emptyError) = await Segml.RunAsync("evaluate", "--model", trained.ModelPath, "--dataset", "folder", "--data", trained.Data.Root, "--split", split);
+        Assert.Equal(1, emptyExit);
+        Assert.Equal($"error: The {split} split of '{trained.Data.Root}' has no samples; check --data and --split.", emptyError.Trim());
     }
 
     [Fact]
