@@ -20,6 +20,10 @@ internal static class AtomicFile
             }
             File.Move(temporary, full, overwrite: true);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Cannot write {full}: {e.Message} (it is written to the temporary file {Path.GetFileName(temporary)} beside it first; nothing was left behind).", e);
+        }
         finally
         {
             if (File.Exists(temporary)) File.Delete(temporary);

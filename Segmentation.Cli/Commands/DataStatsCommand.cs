@@ -32,6 +32,12 @@ internal static class DataStatsCommand
                     });
             if (parse.GetValue(json)) PrintJson(parse, dataset, data, statistics);
             else PrintTable(data, statistics);
+            foreach (var skipped in statistics.SkippedSamples)
+                Console.Error.WriteLine($"skipped: {skipped.Reason.Message}");
+            if (statistics.ImageCount == 0)
+                throw new CommandFailedException(data.Samples.Count == 0
+                    ? $"The {data.Split} split of '{data.Root}' has no samples; check --data and --split."
+                    : $"None of the {data.Samples.Count:N0} samples of the {data.Split} split of '{data.Root}' has a usable mask; see the skipped samples above.");
             return ExitCodes.Success;
         })));
         return command;
@@ -75,9 +81,6 @@ internal static class DataStatsCommand
         AnsiConsole.MarkupLine($"{Markup.Escape(data.Classes.Name)} [bold]{Markup.Escape(data.Split)}[/]: {statistics.ImageCount:N0} masks, {statistics.TotalPixels:N0} pixels.");
         AnsiConsole.Write(table);
         if (statistics.SkippedSamples.Count > 0)
-        {
-            AnsiConsole.MarkupLine($"[yellow]{statistics.SkippedSamples.Count} samples were skipped:[/]");
-            foreach (var skipped in statistics.SkippedSamples.Take(10)) AnsiConsole.WriteLine($"  {skipped}");
-        }
+            AnsiConsole.MarkupLine($"[yellow]{statistics.SkippedSamples.Count} samples were skipped; each is listed below with its reason.[/]");
     }
 }

@@ -13,7 +13,7 @@ internal static class DatasetViews
     {
         var view = new DatasetDataView(arguments.Open(parse, split: split));
         if (view.GetRowCount() == 0)
-            throw new CommandFailedException($"The {split} split of '{view.Dataset.Root}' has no samples; check --data and --split.");
+            throw new CommandFailedException($"The {view.Dataset.Split} split of '{view.Dataset.Root}' has no samples; check --data and --split.");
         return view;
     }
 

@@ -86,7 +86,6 @@ internal static class EvaluateCommand
             var clock = Stopwatch.StartNew();
             var metrics = ModelEvaluation.Evaluate(context, loaded, data.Dataset, parse.GetValue(mirror), $"Evaluating on {DatasetViews.Describe(data)}", quiet, examples is null ? null : examples.Keep);
             var elapsed = clock.Elapsed;
-            if (confusionPath is not null) AtomicFile.WriteAllText(confusionPath, metrics.ConfusionToCsv());
             if (reportPath is not null)
             {
                 new EvaluationReport
@@ -104,6 +103,8 @@ internal static class EvaluateCommand
                     Examples = examples!.Collect(),
                 }.Save(reportPath, context.CancellationToken);
             }
+            // Written last: the report can still be cancelled, and a cancelled run must leave nothing new behind.
+            if (confusionPath is not null) AtomicFile.WriteAllText(confusionPath, metrics.ConfusionToCsv());
 
             if (quiet)
             {

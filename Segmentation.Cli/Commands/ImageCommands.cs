@@ -52,28 +52,33 @@ internal static class ImageCommands
     private static Command Convert()
     {
         var input = new Argument<FileInfo>("input") { Description = "A PNG or JPEG file." };
-        var output = new Argument<FileInfo>("output") { Description = "The PNG to write (written to a temporary file, then moved into place)." };
+        var output = new Argument<FileInfo>("output") { Description = "The PNG to write (written to a temporary file, then moved into place; its folder is created if missing)." };
         var labels = new Option<bool>("--labels") { Description = "Treat the input as a label map (palette indices or gray values) and keep its values exactly." };
         var exif = new Option<bool>("--apply-exif") { Description = "Rotate/flip as the EXIF orientation tag says." };
         var command = new Command("convert", "Decode any supported image and write it as PNG.") { input, output, labels, exif };
-        command.SetAction(parse => CommandRunner.Run(() =>
+        command.SetAction((parse, cancellation) => Task.FromResult(CommandRunner.Run(() =>
         {
             string source = parse.GetValue(input)!.FullName, target = parse.GetValue(output)!.FullName;
             var options = new ImageDecoderOptions { ApplyExifOrientation = parse.GetValue(exif) };
             if (parse.GetValue(labels))
             {
                 var map = ImageDecoder.DecodeLabelMap(source, options);
+                // Ctrl+C before the write leaves nothing; the write itself is atomic and short, so it is let finish.
+                cancellation.ThrowIfCancellationRequested();
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 PngEncoder.Save(map, target);
                 Console.WriteLine($"{target}: {map.Width}×{map.Height} label map.");
             }
             else
             {
                 var image = DecodeRgb(source, ImageDecoder.Identify(source).Format, options);
+                cancellation.ThrowIfCancellationRequested();
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 PngEncoder.Save(image, target);
                 Console.WriteLine($"{target}: {image.Width}×{image.Height} RGB.");
             }
             return ExitCodes.Success;
-        }));
+        })));
         return command;
     }
 

@@ -50,6 +50,12 @@ internal static class ModelEvaluation
     /// <summary>The summary metrics and the per-class rows as two tables; absent and predicted-only classes are marked.</summary>
     public static void WriteTables(SegmentationMetrics metrics)
     {
+        if (metrics.CountedPixels == 0)
+        {
+            AnsiConsole.MarkupLine($"[yellow]No class is present: every mask pixel is void (the ignore label, {metrics.IgnoredPixels.ToString("N0", CultureInfo.InvariantCulture)} pixels), " +
+                                   "so there is nothing to score; evaluate on masks that label some pixels with a class.[/]");
+            return;
+        }
         var summary = new Table().Border(TableBorder.Rounded)
             .AddColumn("Metric")
             .AddColumn(new TableColumn("Value").RightAligned());

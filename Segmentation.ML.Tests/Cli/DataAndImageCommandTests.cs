@@ -30,6 +30,34 @@ public class DataAndImageCommandTests
     }
 
     [Fact]
+    public async Task DataStatsListsEachSkippedSampleOnOneLineAndFailsWhenNoMaskIsUsable()
+    {
+        using var d = new TempDataset();
+        d.WriteText("classes.json", """{ "name": "roads", "classes": ["background", "road"], "ignore": 255 }""");
+        d.WriteImage("images/train/good.png", 4, 4);
+        d.WriteMask("masks/train/good.png", 4, 4, [0, 1]);
+        d.WriteImage("images/train/nomask.png", 4, 4);
+        d.WriteImage("images/train/piped.png", 4, 4);
+        if (!OperatingSystem.IsWindows()) d.MakeFifo("masks/train/piped.png");
+
+        var (exit, output, error) = await Segml.RunAsync("data", "stats", "--dataset", "folder", "--data", d.Root, "--json");
+        Assert.True(exit == 0, error);
+        Assert.Equal(1, JsonNode.Parse(output)!["images"]!.GetValue<int>());
+        var skipped = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, skipped.Length);
+        Assert.All(skipped, line => Assert.StartsWith("skipped: roads sample '", line));
+        Assert.DoesNotContain("   at ", error);
+        Assert.Contains(skipped, line => line.Contains("nomask") && line.Contains("mask file not found"));
+
+        File.Delete(d.PathOf("masks/train/good.png"));
+        var (noneExit, noneOutput, noneError) = await Segml.RunAsync("data", "stats", "--dataset", "folder", "--data", d.Root);
+        Assert.Equal(1, noneExit);
+        Assert.Contains("3 samples were skipped", noneOutput);
+        Assert.DoesNotContain("   at ", noneError);
+        Assert.EndsWith($"error: None of the 3 samples of the train split of '{d.Root}' has a usable mask; see the skipped samples above.", noneError.Trim());
+    }
+
+    [Fact]
     public async Task ImageInfoDescribesFilesAndFailsClearlyOnOthers()
     {
         string jpeg = Fixture("Imaging", "jpeg", "baseline_420_q75_500x375.jpg");
@@ -69,6 +97,74 @@ public class DataAndImageCommandTests
         var (badExit, _, badError) = await Segml.RunAsync("image", "convert", twelveBit, Path.Combine(Path.GetTempPath(), "never-written.png"));
         Assert.Equal(1, badExit);
         Assert.Equal($"error: Cannot decode image '{twelveBit}': SkiaSharp cannot decode it (InvalidInput).", badError.Trim());
+    }
+
+    [Fact]
+    public async Task ImageConvertCreatesAMissingFolderAndNamesTheOutputWhenItCannotWrite()
+    {
+        string png = Fixture("Imaging", "jpeg", "baseline_420_q75_7x5.jpg");
+        using var d = new TempDataset();
+        string nested = d.PathOf("new/deeper/out.png");
+        var (exit, _, error) = await Segml.RunAsync("image", "convert", png, nested);
+        Assert.True(exit == 0, error);
+        Assert.Equal((7, 5), (ML.Imaging.ImageDecoder.DecodeRgb(nested).Width, ML.Imaging.ImageDecoder.DecodeRgb(nested).Height));
+
+        if (OperatingSystem.IsWindows()) return;
+        string locked = Directory.CreateDirectory(d.PathOf("locked")).FullName;
+        File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        try
+        {
+            if (CanWriteInto(locked)) return;
+            string target = Path.Combine(locked, "out.png");
+            var (lockedExit, _, lockedError) = await Segml.RunAsync("image", "convert", png, target);
+            Assert.Equal(1, lockedExit);
+            Assert.StartsWith($"error: Cannot write {target}: ", lockedError);
+            Assert.DoesNotContain("   at ", lockedError);
+            Assert.Empty(Directory.GetFiles(locked));
+        }
+        finally
+        {
+            File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    [Fact]
+    public async Task CtrlCDuringImageConvertLeavesTheWholePngOrNothingAndNoTemporaryFile()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var d = new TempDataset();
+        var pixels = new byte[3000 * 2000 * 3];
+        new Random(3).NextBytes(pixels);
+        string input = d.PathOf("noise.png");
+        ML.Imaging.PngEncoder.Save(new ML.Imaging.RgbImage(3000, 2000, pixels), input, new ML.Imaging.PngEncoderOptions { Compression = System.IO.Compression.CompressionLevel.Fastest });
+        foreach (int delay in new[] { 100, 200, 400, 800 })
+        {
+            string target = d.PathOf($"out/converted-{delay}.png");
+            using var segml = new SegmlProcess("image", "convert", input, target);
+            await Task.Delay(delay);
+            segml.Interrupt();
+            var (exit, _, error) = await segml.WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.DoesNotContain("   at ", error);
+            if (exit == 0) Assert.Equal(3000, ML.Imaging.ImageDecoder.DecodeRgb(target).Width);
+            else Assert.False(File.Exists(target), $"exit {exit} left {target}: {error}");
+            if (Directory.Exists(d.PathOf("out"))) Assert.Empty(Directory.GetFiles(d.PathOf("out"), "*.tmp"));
+        }
+    }
+
+    private static bool CanWriteInto(string folder)
+    {
+        try
+        {
+            string probe = Path.Combine(folder, "probe");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return true;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     [Fact]

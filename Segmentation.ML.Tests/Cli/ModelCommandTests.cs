@@ -98,6 +98,58 @@ public sealed class ModelCommandTests(TrainedSceneModel trained) : IClassFixture
     }
 
     [Fact]
+    public async Task CtrlCWhileTheReportIsBuiltLeavesNeitherTheConfusionCsvNorTheReport()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        string folder = Directory.CreateDirectory(trained.NewFolder("cancelled")).FullName;
+        string csv = Path.Combine(folder, "confusion.csv"), report = Path.Combine(folder, "report");
+        using var segml = new SegmlProcess(Evaluate("--confusion", csv, "--report", report, "--report-examples", "6"));
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (!segml.HasExited && !Directory.EnumerateDirectories(folder, ".report.*.tmp").Any())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "evaluate did not start its report within two minutes.");
+            await Task.Delay(2);
+        }
+        segml.Interrupt();
+        var (exit, _, error) = await segml.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.DoesNotContain("   at ", error);
+        if (exit == 0)
+        {
+            Assert.True(File.Exists(csv) && File.Exists(Path.Combine(report, "index.html")), "exit 0 without both outputs");
+        }
+        else
+        {
+            Assert.True(exit == 130, $"exit {exit}: {error}");
+            Assert.Contains("nothing partial was left behind", error);
+            Assert.False(File.Exists(csv), "the confusion CSV was left behind by a cancelled evaluation");
+            Assert.False(Directory.Exists(report), "the report was left behind by a cancelled evaluation");
+        }
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder, "*.tmp"));
+    }
+
+    [Fact]
+    public async Task EvaluateOnAllVoidMasksSaysNoClassIsPresentInsteadOfAZeroMeanIoU()
+    {
+        string split = $"void-{Guid.NewGuid():N}";
+        string image = Directory.GetFiles(Path.Combine(trained.Data.Root, "images", "val")).Order(StringComparer.Ordinal).First();
+        var size = ImageDecoder.DecodeLabelMap(Path.Combine(trained.Data.Root, "masks", "val", Path.GetFileName(image)));
+        Directory.CreateDirectory(Path.Combine(trained.Data.Root, "images", split));
+        Directory.CreateDirectory(Path.Combine(trained.Data.Root, "masks", split));
+        File.Copy(image, Path.Combine(trained.Data.Root, "images", split, Path.GetFileName(image)));
+        var voidMask = new LabelMap(size.Width, size.Height);
+        voidMask.Labels.Fill(255);
+        PngEncoder.Save(voidMask, Path.Combine(trained.Data.Root, "masks", split, Path.GetFileName(image)));
+
+        var (exit, output, error) = await Segml.RunAsync("evaluate", "--model", trained.ModelPath, "--dataset", "folder", "--data", trained.Data.Root, "--split", split);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("No class is present: every mask pixel is void", output);
+        Assert.DoesNotContain("Mean IoU", output);
+        Assert.DoesNotContain("0.0 %", output);
+    }
+
+    [Fact]
     public async Task PredictWritesOneLabelPngPerInputAtItsSizeAndOverlaysWhenAsked()
     {
         string jpeg = Path.Combine(AppContext.BaseDirectory, "Fixtures", "Imaging", "jpeg", "baseline_420_q75_500x375.jpg");
@@ -252,6 +304,12 @@ public sealed class ModelCommandTests(TrainedSceneModel trained) : IClassFixture
         var (dataExit, _, dataError) = await Segml.RunAsync("evaluate", "--model", trained.ModelPath, "--dataset", "folder", "--data", nowhere);
         Assert.Equal(1, dataExit);
         Assert.Contains(nowhere, dataError);
+
+        string split = $"empty-{Guid.NewGuid():N}";
+        Directory.CreateDirectory(Path.Combine(trained.Data.Root, "images", split));
+        var (emptyExit, _, emptyError) = await Segml.RunAsync("evaluate", "--model", trained.ModelPath, "--dataset", "folder", "--data", trained.Data.Root, "--split", split);
+        Assert.Equal(1, emptyExit);
+        Assert.Equal($"error: The {split} split of '{trained.Data.Root}' has no samples; check --data and --split.", emptyError.Trim());
     }
 
     [Fact]

@@ -116,6 +116,62 @@ public sealed class DatasetReaderTests
     }
 
     [Fact]
+    public async Task A_fifo_as_mask_or_image_is_refused_before_it_is_opened()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var d = new TempDataset();
+        d.WriteText("classes.json", RoadClasses);
+        d.MakeFifo("images/piped.png");
+        d.MakeFifo("masks/piped.png");
+        d.WriteImage("images/linked.png", 4, 4);
+        File.CreateSymbolicLink(d.PathOf("masks/linked.png"), d.PathOf("masks/piped.png"));
+        d.WriteImage("images/empty.png", 4, 4);
+        d.WriteBytes("masks/empty.png", []);
+        FolderDataset dataset = FolderDataset.Open(d.Root);
+
+        var read = Task.Run(() =>
+        {
+            var mask = Assert.Throws<DatasetException>(() => dataset.LoadMask(dataset.Samples.Single(s => s.Id == "piped")));
+            var image = Assert.Throws<DatasetException>(() => dataset.LoadImage(dataset.Samples.Single(s => s.Id == "piped")));
+            var linked = Assert.Throws<DatasetException>(() => dataset.LoadMask(dataset.Samples.Single(s => s.Id == "linked")));
+            var empty = Assert.Throws<DatasetException>(() => dataset.LoadMask(dataset.Samples.Single(s => s.Id == "empty")));
+            var view = new DatasetDataView(dataset);
+            using var cursor = view.GetRowCursor([view.Schema["ImagePath"]]);
+            var imagePath = cursor.GetGetter<ReadOnlyMemory<char>>(view.Schema["ImagePath"]);
+            ReadOnlyMemory<char> path = default;
+            while (cursor.MoveNext() && !dataset.Samples[(int)cursor.Position].Id.Equals("piped")) imagePath(ref path);
+            var viewed = Assert.Throws<DatasetException>(() => imagePath(ref path));
+            return (mask, image, linked, empty, viewed);
+        });
+        var (mask, image, linked, empty, viewed) = await read.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.All([mask, image, linked, empty, viewed], e => Assert.Equal(DatasetProblem.UnreadableFile, e.Problem));
+        Assert.Equal($"roads sample 'piped': the mask {d.PathOf("masks/piped.png")} is empty or is not a regular file (a FIFO, device or socket); expected a PNG or JPEG file.", mask.Message);
+        Assert.Contains(d.PathOf("images/piped.png"), image.Message);
+        Assert.Contains("not a regular file", linked.Message);
+        Assert.Equal(d.PathOf("images/piped.png"), viewed.FilePath);
+    }
+
+    [Fact]
+    public void Folder_images_sharing_one_mask_are_refused_naming_both()
+    {
+        using var d = new TempDataset();
+        d.WriteText("classes.json", RoadClasses);
+        d.WriteImage("images/a.png", 4, 4);
+        d.WriteImage("images/b.png", 4, 4);
+        d.WriteImage("images/b.jpg", 4, 4);
+        d.WriteMask("masks/a.png", 4, 4, [0]);
+        d.WriteMask("masks/b.png", 4, 4, [1]);
+
+        var error = Assert.Throws<DatasetException>(() => FolderDataset.Open(d.Root));
+
+        Assert.Equal(DatasetProblem.InvalidLayout, error.Problem);
+        Assert.Equal("b", error.SampleId);
+        Assert.Contains("the images b.jpg and b.png", error.Message);
+        Assert.Contains($"share the mask {d.PathOf("masks/b.png")}", error.Message);
+        Assert.Contains("keep one image per mask", error.Message);
+    }
+
+    [Fact]
     public void Label_validation_can_be_turned_off()
     {
         using var d = new TempDataset();

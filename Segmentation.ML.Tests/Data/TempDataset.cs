@@ -42,5 +42,16 @@ internal sealed class TempDataset : IDisposable
         return WriteBytes(relative, PngEncoder.Encode(mask, palette));
     }
 
+    /// <summary>Makes a FIFO with <c>mkfifo</c> (Unix only): opening it for reading waits for a writer that never comes.</summary>
+    public string MakeFifo(string relative)
+    {
+        string path = PathOf(relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]);
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+        return path;
+    }
+
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }

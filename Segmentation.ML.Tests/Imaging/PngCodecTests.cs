@@ -51,6 +51,26 @@ public sealed class PngCodecTests
     }
 
     [Fact]
+    public void A_failed_save_names_the_output_and_leaves_no_temporary_file()
+    {
+        string folder = Directory.CreateTempSubdirectory("segml-png-").FullName;
+        try
+        {
+            string target = Directory.CreateDirectory(Path.Combine(folder, "taken.png")).FullName;
+
+            var error = Assert.Throws<IOException>(() => PngEncoder.Save(new RgbImage(2, 2), target));
+
+            Assert.StartsWith($"Cannot write {target}: ", error.Message);
+            Assert.Contains("nothing was left behind", error.Message);
+            Assert.Equal([target], Directory.GetFileSystemEntries(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Rgb_images_round_trip_exactly()
     {
         RgbImage image = SyntheticRgb(37, 23, seed: 1);

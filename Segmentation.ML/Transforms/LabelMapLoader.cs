@@ -103,6 +103,8 @@ public sealed class LabelMapLoadingTransformer : ITransformer
     private LabelMap Read(string path)
     {
         LabelMap labels;
+        if (RegularFile.Problem(path) is { } problem)
+            throw new DatasetException(DatasetProblem.UnreadableFile, $"Cannot read the label map {path}: it {problem}.", filePath: path);
         try
         {
             labels = ImageDecoder.DecodeLabelMap(File.ReadAllBytes(path));

@@ -67,6 +67,7 @@ public abstract class SegmentationDataset
     public RgbImage LoadImage(SegmentationSample sample)
     {
         ArgumentNullException.ThrowIfNull(sample);
+        EnsureRegularFile(sample, sample.ImagePath, "image");
         try
         {
             return MLImages.LoadRgb(sample.ImagePath, Options.DecoderOptions);
@@ -167,6 +168,17 @@ public abstract class SegmentationDataset
         }
     }
 
+    /// <summary>Refuses a FIFO, device, folder or empty file before it is opened (opening a FIFO would wait forever).</summary>
+    /// <exception cref="DatasetException">The path exists but is not a regular file with content.</exception>
+    internal void EnsureRegularFile(SegmentationSample sample, string path, string what)
+    {
+        if (RegularFile.Problem(path) is { } problem)
+        {
+            throw new DatasetException(DatasetProblem.UnreadableFile,
+                $"{Classes.Name} sample '{sample.Id}': the {what} {path} {problem}; expected a PNG or JPEG file.", sample.Id, path);
+        }
+    }
+
     private void ValidateLabels(SegmentationSample sample, LabelMap mask)
     {
         int bad = mask.Labels.IndexOfAnyExcept(_validLabels);
@@ -182,6 +194,7 @@ public abstract class SegmentationDataset
 
     private T Read<T>(SegmentationSample sample, string path, string what, string advice, Func<byte[], T> decode)
     {
+        EnsureRegularFile(sample, path, what);
         byte[] data;
         try
         {

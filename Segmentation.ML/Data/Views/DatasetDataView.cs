@@ -89,7 +89,12 @@ public sealed class DatasetDataView : IDataView
             Delegate getter = column.Index switch
             {
                 0 => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = Current.Id.AsMemory()),
-                1 => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = Current.ImagePath.AsMemory()),
+                1 => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) =>
+                {
+                    // ML.NET's LoadImages opens this path; a FIFO there would block it forever.
+                    view.dataset.EnsureRegularFile(Current, Current.ImagePath, "image");
+                    v = Current.ImagePath.AsMemory();
+                }),
                 2 => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = Current.MaskPath.AsMemory()),
                 _ => (ValueGetter<VBuffer<uint>>)((ref VBuffer<uint> v) =>
                 {

@@ -188,6 +188,11 @@ public static class PngEncoder
 
             File.Move(temp, full, overwrite: true);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(temp);
+            throw new IOException($"Cannot write {full}: {e.Message} (the PNG is written to the temporary file {Path.GetFileName(temp)} beside it first; nothing was left behind).", e);
+        }
         catch
         {
             File.Delete(temp);
