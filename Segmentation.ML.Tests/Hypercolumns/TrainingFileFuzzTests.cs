@@ -125,37 +125,11 @@ public sealed class TrainingFileFuzzTests(ITestOutputHelper output) : IDisposabl
 
     private static (string Description, byte[] Bytes, bool Resigned) Mutate(byte[] original, Random random, int index)
     {
-        byte[] bytes = (byte[])original.Clone();
         switch (index % 10)
         {
-            case 0:
-                int length = random.Next(original.Length);
-                return ($"first {length} bytes", original[..length], false);
-            case 1:
-            case 2:
-            case 3:
-                int flips = random.Next(1, 5);
-                var positions = new List<int>();
-                for (int f = 0; f < flips; f++)
-                {
-                    int at = random.Next(bytes.Length);
-                    positions.Add(at);
-                    bytes[at] ^= (byte)(1 << random.Next(8));
-                }
-                return ($"bits flipped at {string.Join(", ", positions)}", bytes, false);
-            case 4:
-                long[] interesting = [0, 1, -1, 0x7F, 0xFF, 0xFFFF, int.MaxValue, int.MinValue, uint.MaxValue, long.MaxValue, 1L << 40];
-                long value = interesting[random.Next(interesting.Length)];
-                int position = random.Next(bytes.Length - 8);
-                BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(position), value);
-                return ($"integer {value} at {position}", bytes, false);
-            case 5:
-                int cut = random.Next(original.Length), removed = random.Next(1, 9);
-                if (random.Next(2) == 0)
-                    return ($"{removed} bytes removed at {cut}", [.. original[..cut], .. original[Math.Min(original.Length, cut + removed)..]], false);
-                var inserted = new byte[removed];
-                random.NextBytes(inserted);
-                return ($"{removed} bytes inserted at {cut}", [.. original[..cut], .. inserted, .. original[cut..]], false);
+            case < Fuzzing.ByteMutations.Kinds:
+                var (damage, damaged) = Fuzzing.ByteMutations.Apply(original, random, index % 10);
+                return (damage, damaged, false);
             default:
                 bool resign = random.Next(2) == 0;
                 var (description, edited) = EditHeader(original, random);
