@@ -143,7 +143,7 @@ public sealed class HypercolumnExtractingTransformer : ITransformer
     {
         SchemaException.Require(schema, InputColumnName, t => t is ImageDataViewType, "an image (see LoadImages)", "ExtractHypercolumns");
         string input = InputColumnName;
-        return new AddedColumn(OutputColumnName, new HypercolumnDataViewType(Channels, OutputStride), [input], (cursor, _) =>
+        return new AddedColumn(OutputColumnName, new HypercolumnDataViewType(Channels, OutputStride), [input], cursor =>
         {
             var source = cursor.GetGetter<MLImage>(cursor.Schema[input]);
             HypercolumnMaps? current = null;

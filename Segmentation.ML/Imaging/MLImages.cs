@@ -91,20 +91,4 @@ public static class MLImages
         }
         return rgb;
     }
-
-    /// <summary>An ML.NET image holding <paramref name="image"/>'s pixels (opaque RGBA32).</summary>
-    public static MLImage FromRgb(RgbImage image)
-    {
-        ArgumentNullException.ThrowIfNull(image);
-        var source = image.Pixels;
-        var rgba = new byte[image.Width * image.Height * 4];
-        for (int p = 0, q = 0; p < source.Length; p += 3, q += 4)
-        {
-            rgba[q] = source[p];
-            rgba[q + 1] = source[p + 1];
-            rgba[q + 2] = source[p + 2];
-            rgba[q + 3] = 255;
-        }
-        return MLImage.CreateFromPixels(image.Width, image.Height, MLPixelFormat.Rgba32, rgba);
-    }
 }

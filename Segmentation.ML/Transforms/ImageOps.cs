@@ -33,15 +33,6 @@ internal static class ImageOps
         return new RgbImage(width, height, result);
     }
 
-    /// <summary>Nearest-neighbour resize of a label map (labels are never blended).</summary>
-    public static LabelMap ResizeNearest(LabelMap labels, int height, int width)
-    {
-        if (labels.Height == height && labels.Width == width) return labels;
-        var result = new byte[height * width];
-        Resize.Nearest(labels.Labels, labels.Height, labels.Width, result, height, width);
-        return new LabelMap(width, height, result);
-    }
-
     public static RgbImage Crop(RgbImage image, int top, int left, int height, int width, bool flip)
     {
         var result = new byte[height * width * 3];

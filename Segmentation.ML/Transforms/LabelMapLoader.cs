@@ -88,7 +88,7 @@ public sealed class LabelMapLoadingTransformer : ITransformer
         SchemaException.Require(schema, InputColumnName, t => t is TextDataViewType, "text (label-map file paths)", "LoadLabelMaps");
         string input = InputColumnName;
         var classes = Classes;
-        return new AddedColumn(OutputColumnName, LabelMapColumn.Type(classes), [input], (cursor, _) =>
+        return new AddedColumn(OutputColumnName, LabelMapColumn.Type(classes), [input], cursor =>
         {
             var source = cursor.GetGetter<ReadOnlyMemory<char>>(cursor.Schema[input]);
             return (ValueGetter<VBuffer<uint>>)((ref VBuffer<uint> value) =>

@@ -4,35 +4,10 @@ using Microsoft.ML.Data;
 namespace Segmentation.ML.Data;
 
 /// <summary>
-/// Per-row facts a column's getter may use: the row's position, the cursor's random generator, and state the
-/// getters of one row share (for example one random crop for an image and its labels), dropped as the cursor moves.
-/// </summary>
-internal sealed class RowContext(Random random)
-{
-    private object? state;
-    private long position = -1;
-
-    public long Position
-    {
-        get => position;
-        internal set
-        {
-            position = value;
-            state = null;
-        }
-    }
-
-    public Random Random { get; } = random;
-
-    /// <summary>The current row's shared state, made by <paramref name="create"/> on first use in this row.</summary>
-    public T Shared<T>(Func<T> create) where T : class => (T)(state ??= create());
-}
-
-/// <summary>
 /// A column a row-to-row transform adds: its type and annotations, the input columns it reads, and a factory
 /// that builds its getter (a <see cref="ValueGetter{TValue}"/> of the type's raw type) over an input cursor.
 /// </summary>
-internal sealed record AddedColumn(string Name, DataViewType Type, string[] Inputs, Func<DataViewRowCursor, RowContext, Delegate> MakeGetter,
+internal sealed record AddedColumn(string Name, DataViewType Type, string[] Inputs, Func<DataViewRowCursor, Delegate> MakeGetter,
     DataViewSchema.Annotations? Annotations = null);
 
 /// <summary>
@@ -44,13 +19,11 @@ internal sealed class AddedColumnsDataView : IDataView
 {
     private readonly IDataView input;
     private readonly AddedColumn[] added;
-    private readonly int seed;
 
-    public AddedColumnsDataView(IDataView input, IEnumerable<AddedColumn> added, int seed = 0)
+    public AddedColumnsDataView(IDataView input, IEnumerable<AddedColumn> added)
     {
         this.input = input;
         this.added = added.ToArray();
-        this.seed = seed;
         Schema = BuildSchema(input.Schema, this.added);
     }
 
@@ -77,14 +50,13 @@ internal sealed class AddedColumnsDataView : IDataView
             foreach (string name in added[index - inputCount].Inputs)
                 inputNeeded.Add(input.Schema[name].Index);
         var cursor = input.GetRowCursor(inputNeeded.Select(i => input.Schema[i]), rand);
-        var rowRandom = rand is null ? new Random(seed) : new Random(rand.Next());
-        return new Cursor(this, cursor, needed, new RowContext(rowRandom));
+        return new Cursor(this, cursor, needed);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];
 
-    private sealed class Cursor(AddedColumnsDataView view, DataViewRowCursor inner, HashSet<int> active, RowContext row) : DataViewRowCursor
+    private sealed class Cursor(AddedColumnsDataView view, DataViewRowCursor inner, HashSet<int> active) : DataViewRowCursor
     {
         private readonly Dictionary<int, Delegate> getters = [];
 
@@ -94,12 +66,7 @@ internal sealed class AddedColumnsDataView : IDataView
 
         public override long Batch => inner.Batch;
 
-        public override bool MoveNext()
-        {
-            bool moved = inner.MoveNext();
-            row.Position = inner.Position;
-            return moved;
-        }
+        public override bool MoveNext() => inner.MoveNext();
 
         public override ValueGetter<DataViewRowId> GetIdGetter() => inner.GetIdGetter();
 
@@ -111,7 +78,7 @@ internal sealed class AddedColumnsDataView : IDataView
             int inputCount = view.input.Schema.Count;
             if (column.Index < inputCount) return inner.GetGetter<TValue>(view.input.Schema[column.Index]);
             if (!getters.TryGetValue(column.Index, out var getter))
-                getters[column.Index] = getter = view.added[column.Index - inputCount].MakeGetter(inner, row);
+                getters[column.Index] = getter = view.added[column.Index - inputCount].MakeGetter(inner);
             return getter as ValueGetter<TValue>
                 ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}; it cannot be read as {typeof(TValue).Name}.");
         }
