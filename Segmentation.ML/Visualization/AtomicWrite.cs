@@ -4,29 +4,11 @@ namespace Segmentation.ML.Visualization;
 internal static class AtomicWrite
 {
     /// <summary>Writes <paramref name="content"/> to a temporary file beside <paramref name="path"/>, then moves it into place.</summary>
-    public static void Bytes(string path, ReadOnlySpan<byte> content)
+    public static void Bytes(string path, byte[] content)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"Cannot write {full}: {e.Message} (it is written to the temporary file {Path.GetFileName(temporary)} beside it first; nothing was left behind).", e);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        IO.AtomicFile.WriteAllBytes(path, content);
     }
 
     /// <summary>The full path of <paramref name="path"/> after checking that <see cref="Folder"/> may write there.</summary>

@@ -68,11 +68,11 @@ public static class PngEncoder
     }
 
     /// <summary>Writes an RGB image to <paramref name="path"/> atomically.</summary>
-    public static void Save(RgbImage image, string path, PngEncoderOptions? options = null) => WriteAtomically(path, Encode(image, options));
+    public static void Save(RgbImage image, string path, PngEncoderOptions? options = null) => IO.AtomicFile.WriteAllBytes(path, Encode(image, options));
 
     /// <summary>Writes a label map to <paramref name="path"/> atomically; see <see cref="Encode(LabelMap, Palette?, PngEncoderOptions?)"/>.</summary>
     public static void Save(LabelMap labels, string path, Palette? palette = null, PngEncoderOptions? options = null) =>
-        WriteAtomically(path, Encode(labels, palette, options));
+        IO.AtomicFile.WriteAllBytes(path, Encode(labels, palette, options));
 
     private static byte[] Write(int width, int height, int colorType, ReadOnlySpan<byte> samples, Palette? palette, PngEncoderOptions? options)
     {
@@ -171,32 +171,5 @@ public static class PngEncoder
         output.Write(data);
         BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.Append(Crc32.Compute(type), data));
         output.Write(word);
-    }
-
-    private static void WriteAtomically(string path, byte[] content)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, full, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            File.Delete(temp);
-            throw new IOException($"Cannot write {full}: {e.Message} (the PNG is written to the temporary file {Path.GetFileName(temp)} beside it first; nothing was left behind).", e);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
     }
 }
