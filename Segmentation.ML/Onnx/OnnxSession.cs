@@ -77,15 +77,25 @@ internal sealed class OnnxSession : IDisposable
         cancellation.ThrowIfCancellationRequested();
         using var runOptions = new RunOptions();
         using var registration = cancellation.CanBeCanceled ? cancellation.Register(() => runOptions.Terminate = true) : default;
+        T result;
         try
         {
-            return run(runOptions);
+            result = run(runOptions);
         }
         catch (OnnxRuntimeException error)
         {
             cancellation.ThrowIfCancellationRequested();
             throw new OnnxModelException($"ONNX Runtime failed to run {description}: {error.Message}", error);
         }
+
+        // A cancellation that arrived after ONNX Runtime's last check (or whose timer fired late on a busy
+        // machine) is still honoured: the caller asked for no result, so none is returned.
+        if (cancellation.IsCancellationRequested)
+        {
+            (result as IDisposable)?.Dispose();
+            cancellation.ThrowIfCancellationRequested();
+        }
+        return result;
     }
 
     /// <summary>Releases the native session. Safe to call twice.</summary>
