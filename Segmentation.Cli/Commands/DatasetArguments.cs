@@ -25,7 +25,8 @@ internal sealed class DatasetArguments
         Dataset.AcceptOnlyFromAmong("voc", "camvid", "folder");
         Split = new Option<string>("--split")
         {
-            Description = $"Which list to read: train, val, trainval (VOC), test (CamVid); default {defaultSplit}.",
+            Description = $"Which part to read: train, val, trainval (VOC), test (CamVid); for --dataset folder the subfolder of images/ and masks/, " +
+                          $"or \"\" for a folder dataset without splits (images/ and masks/ themselves); default {defaultSplit}.",
             DefaultValueFactory = _ => defaultSplit,
         };
     }

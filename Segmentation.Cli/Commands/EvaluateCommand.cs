@@ -22,7 +22,7 @@ internal static class EvaluateCommand
         var json = new Option<bool>("--json")
         {
             Description = "Print exactly one JSON object instead of tables: model, dataset, data, split, images, pixel_accuracy, mean_class_accuracy, " +
-                          "mean_class_precision, mean_iou, fw_iou (fractions in [0, 1]), counted_pixels, ignored_pixels and per_class rows " +
+                          "mean_class_precision, mean_iou, fw_iou (fractions in [0, 1]; null when every mask pixel is void), counted_pixels, ignored_pixels and per_class rows " +
                           "(presence in_truth, predicted_only or absent; absent rows carry nulls), and report (the index.html written, with --report).",
         };
         var confusion = new Option<FileInfo>("--confusion")

@@ -58,6 +58,28 @@ public class DataAndImageCommandTests
     }
 
     [Fact]
+    public async Task AFolderDatasetWithoutSplitsIsReadWithAnEmptySplitAsDataReadmeDocuments()
+    {
+        using var d = new TempDataset();
+        d.WriteText("classes.json", """{ "name": "roads", "classes": ["background", "road"], "ignore": 255 }""");
+        d.WriteImage("images/a.png", 4, 4);
+        d.WriteMask("masks/a.png", 4, 4, [0, 1]);
+        d.WriteImage("images/b.jpg", 4, 4);
+        d.WriteMask("masks/b.png", 4, 4, [1, 1]);
+
+        var (exit, output, error) = await Segml.RunAsync("data", "stats", "--dataset", "folder", "--data", d.Root, "--split", "", "--json");
+        Assert.True(exit == 0, error);
+        Assert.Equal(2, JsonNode.Parse(output)!["images"]!.GetValue<int>());
+
+        var (splitExit, _, splitError) = await Segml.RunAsync("data", "stats", "--dataset", "folder", "--data", d.Root);
+        Assert.Equal(1, splitExit);
+        Assert.Contains(Path.Combine(d.Root, "images", "train"), splitError);
+        string readme = File.ReadAllText(Path.Combine(RepositoryFolder.Root, "data", "README.md"));
+        Assert.Contains("images/train/<name>.jpg|png", readme);
+        Assert.Contains("--split \"\"", readme);
+    }
+
+    [Fact]
     public async Task ImageInfoDescribesFilesAndFailsClearlyOnOthers()
     {
         string jpeg = Fixture("Imaging", "jpeg", "baseline_420_q75_500x375.jpg");

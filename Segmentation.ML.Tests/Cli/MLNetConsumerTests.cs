@@ -25,9 +25,7 @@ public sealed class MLNetConsumerTests : IDisposable
         {
             var folder = new DirectoryInfo(AppContext.BaseDirectory);
             string framework = folder.Name, configuration = folder.Parent!.Name;
-            var root = folder;
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Segmentation.sln"))) root = root.Parent;
-            return Path.Combine(root!.FullName, "samples", "MLNetConsumer", "bin", configuration, framework, "MLNetConsumer.dll");
+            return Path.Combine(RepositoryFolder.Root, "samples", "MLNetConsumer", "bin", configuration, framework, "MLNetConsumer.dll");
         }
     }
 

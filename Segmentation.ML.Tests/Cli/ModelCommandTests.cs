@@ -1,6 +1,6 @@
+using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using System.Text.Json.Nodes;
 using Segmentation.ML.Data;
 using Segmentation.ML.Imaging;
 
@@ -147,6 +147,13 @@ public sealed class ModelCommandTests(TrainedSceneModel trained) : IClassFixture
         Assert.Contains("No class is present: every mask pixel is void", output);
         Assert.DoesNotContain("Mean IoU", output);
         Assert.DoesNotContain("0.0 %", output);
+
+        var (jsonExit, json, jsonError) = await Segml.RunAsync("evaluate", "--model", trained.ModelPath, "--dataset", "folder", "--data", trained.Data.Root, "--split", split, "--json");
+        Assert.True(jsonExit == 0, jsonError);
+        var metrics = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        foreach (string key in new[] { "pixel_accuracy", "mean_class_accuracy", "mean_class_precision", "mean_iou", "fw_iou" })
+            Assert.True(metrics[key] is null, $"{key} should be null when every pixel is void, was {metrics[key]}");
+        Assert.Equal(0, (long)metrics["counted_pixels"]!);
     }
 
     [Fact]

@@ -203,13 +203,5 @@ internal static partial class NotebookRunner
     }
 
     /// <summary>The folder of the repository's notebooks, found by walking up from the test assembly.</summary>
-    public static string NotebooksFolder { get; } = FindNotebooks();
-
-    private static string FindNotebooks()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Segmentation.sln")) && Directory.Exists(Path.Combine(dir.FullName, "notebooks")))
-                return Path.Combine(dir.FullName, "notebooks");
-        throw new DirectoryNotFoundException($"No notebooks/ beside a Segmentation.sln above {AppContext.BaseDirectory}.");
-    }
+    public static string NotebooksFolder { get; } = Path.Combine(RepositoryFolder.Root, "notebooks");
 }

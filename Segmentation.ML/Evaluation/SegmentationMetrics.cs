@@ -119,11 +119,11 @@ public sealed partial record SegmentationMetrics
         var text = new StringBuilder();
         text.AppendLine("| Metric | Value |");
         text.AppendLine("|---|---:|");
-        text.AppendLine($"| Pixel accuracy | {Percent(PixelAccuracy)} % |");
-        text.AppendLine($"| Mean class accuracy | {Percent(MeanClassAccuracy)} % |");
-        text.AppendLine($"| Mean class precision | {Percent(MeanClassPrecision)} % |");
-        text.AppendLine($"| Mean IoU | {Percent(MeanIoU)} % |");
-        text.AppendLine($"| Frequency-weighted IoU | {Percent(FrequencyWeightedIoU)} % |");
+        text.AppendLine($"| Pixel accuracy | {Percent(Defined(PixelAccuracy))} % |");
+        text.AppendLine($"| Mean class accuracy | {Percent(Defined(MeanClassAccuracy))} % |");
+        text.AppendLine($"| Mean class precision | {Percent(Defined(MeanClassPrecision))} % |");
+        text.AppendLine($"| Mean IoU | {Percent(Defined(MeanIoU))} % |");
+        text.AppendLine($"| Frequency-weighted IoU | {Percent(Defined(FrequencyWeightedIoU))} % |");
         text.AppendLine();
         text.AppendLine("| Class | Truth pixels | Precision % | Recall % | IoU % |");
         text.AppendLine("|---|---:|---:|---:|---:|");
@@ -144,6 +144,8 @@ public sealed partial record SegmentationMetrics
     /// One JSON object: <c>pixel_accuracy</c>, <c>mean_class_accuracy</c>, <c>mean_class_precision</c>,
     /// <c>mean_iou</c>, <c>fw_iou</c> (fractions in [0, 1]), pixel counts, and <c>per_class</c> rows whose
     /// <c>presence</c> is <c>in_truth</c>, <c>predicted_only</c> or <c>absent</c> (absent rows carry nulls).
+    /// When no pixel was counted (every mask pixel is void) the five summary metrics are <c>null</c>, not 0:
+    /// no class is present, so there is nothing to score.
     /// </summary>
     public string ToJson(bool indented = true) => ToJsonObject().ToJsonString(new JsonSerializerOptions { WriteIndented = indented });
 
@@ -170,16 +172,21 @@ public sealed partial record SegmentationMetrics
             });
         return new JsonObject
         {
-            ["pixel_accuracy"] = PixelAccuracy,
-            ["mean_class_accuracy"] = MeanClassAccuracy,
-            ["mean_class_precision"] = MeanClassPrecision,
-            ["mean_iou"] = MeanIoU,
-            ["fw_iou"] = FrequencyWeightedIoU,
+            ["pixel_accuracy"] = Defined(PixelAccuracy),
+            ["mean_class_accuracy"] = Defined(MeanClassAccuracy),
+            ["mean_class_precision"] = Defined(MeanClassPrecision),
+            ["mean_iou"] = Defined(MeanIoU),
+            ["fw_iou"] = Defined(FrequencyWeightedIoU),
             ["counted_pixels"] = CountedPixels,
             ["ignored_pixels"] = IgnoredPixels,
             ["per_class"] = perClass,
         };
     }
+
+    /// <summary>True when at least one pixel was scored; otherwise every summary metric is undefined (reported as 0 by the properties, null in JSON, "—" in tables).</summary>
+    public bool AnyClassPresent => CountedPixels > 0;
+
+    private double? Defined(double value) => AnyClassPresent ? value : null;
 
     /// <summary>The confusion matrix as CSV: a header of predicted class names, one row per truth class.</summary>
     public string ConfusionToCsv()
