@@ -12,30 +12,30 @@ namespace Segmentation.Benchmarks.Imaging;
 [MemoryDiagnoser]
 public class DecodeBenchmarks
 {
-    private byte[] _jpeg = [];
-    private byte[] _png = [];
-    private byte[] _camVidPng = [];
+    private byte[] jpeg = [];
+    private byte[] png = [];
+    private byte[] camVidPng = [];
 
     /// <summary>Loads the inputs; no shared data is needed except for the CamVid case.</summary>
     [GlobalSetup]
     public void Setup()
     {
-        _jpeg = File.ReadAllBytes(BenchmarkInputs.JpegFixture);
-        _png = DecodeThroughput.CreateSamplePng(480, 360);
-        _camVidPng = BenchmarkInputs.CamVidFrame is { } frame ? File.ReadAllBytes(frame) : _png;
+        jpeg = File.ReadAllBytes(BenchmarkInputs.JpegFixture);
+        png = DecodeThroughput.CreateSamplePng(480, 360);
+        camVidPng = BenchmarkInputs.CamVidFrame is { } frame ? File.ReadAllBytes(frame) : png;
     }
 
     /// <summary>500×375 baseline 4:2:0 JPEG, quality 75, decoded with SkiaSharp.</summary>
     [Benchmark]
-    public RgbImage Jpeg500x375() => MLImages.DecodeRgb(_jpeg);
+    public RgbImage Jpeg500x375() => MLImages.DecodeRgb(jpeg);
 
     /// <summary>480×360 RGB PNG from <see cref="DecodeThroughput.CreateSamplePng"/>.</summary>
     [Benchmark]
-    public RgbImage Png480x360() => ImageDecoder.DecodeRgb(_png);
+    public RgbImage Png480x360() => ImageDecoder.DecodeRgb(png);
 
     /// <summary>A real CamVid frame (falls back to the synthetic PNG without shared data).</summary>
     [Benchmark]
-    public RgbImage CamVidPng480x360() => ImageDecoder.DecodeRgb(_camVidPng);
+    public RgbImage CamVidPng480x360() => ImageDecoder.DecodeRgb(camVidPng);
 }
 
 /// <summary>Finds benchmark inputs relative to the repository, so the suite runs from any output folder.</summary>

@@ -167,32 +167,32 @@ internal static class DataFetchCommand
     /// <summary>Turns fetch progress into Spectre tasks: one bar for the download, one for unpacking.</summary>
     internal sealed class FetchDisplay(ProgressContext context, DownloadSource source, Uri url) : IProgress<FetchProgress>
     {
-        private ProgressTask? _download;
-        private ProgressTask? _extract;
+        private ProgressTask? download;
+        private ProgressTask? extract;
 
         public void Report(FetchProgress value)
         {
             if (value.Stage == FetchStage.Download)
             {
                 // The bar counts this session's bytes only: resumed bytes would read as a burst of speed.
-                _download ??= context.AddTask(value.Resumed > 0
+                download ??= context.AddTask(value.Resumed > 0
                     ? $"{Markup.Escape(source.Name)}: resuming {Markup.Escape(url.Host)} from {FormatBytes(value.Resumed)}"
                     : $"{Markup.Escape(source.Name)}: {Markup.Escape(url.Host)}", maxValue: 1);
-                _download.IsIndeterminate = value.Total is null;
-                _download.MaxValue = Math.Max(1, (value.Total ?? value.Done) - value.Resumed);
-                _download.Value = value.Done - value.Resumed;
+                download.IsIndeterminate = value.Total is null;
+                download.MaxValue = Math.Max(1, (value.Total ?? value.Done) - value.Resumed);
+                download.Value = value.Done - value.Resumed;
                 return;
             }
 
-            _download?.StopTask();
-            _extract ??= context.AddTask($"{Markup.Escape(source.Name)}: unpacking", maxValue: 1);
-            _extract.MaxValue = Math.Max(1, value.Total ?? value.Done);
-            _extract.Value = value.Done;
+            download?.StopTask();
+            extract ??= context.AddTask($"{Markup.Escape(source.Name)}: unpacking", maxValue: 1);
+            extract.MaxValue = Math.Max(1, value.Total ?? value.Done);
+            extract.Value = value.Done;
         }
 
         public void Finish()
         {
-            foreach (var task in new[] { _download, _extract })
+            foreach (var task in new[] { download, extract })
             {
                 if (task is not null)
                 {

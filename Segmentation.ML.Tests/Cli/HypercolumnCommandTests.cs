@@ -1,6 +1,6 @@
+using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using System.Text.Json.Nodes;
 using Segmentation.ML.Imaging;
 
 namespace Segmentation.ML.Tests.Cli;
@@ -58,7 +58,7 @@ public sealed class HypercolumnCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task A_sample_cache_made_with_other_taps_is_one_clear_error_and_no_model()
+    public async Task ASampleCacheMadeWithOtherTapsIsOneClearErrorAndNoModel()
     {
         string cache = Path.Combine(data.Root, "samples.safetensors"), model = Path.Combine(data.Root, "cached.zip");
         string[] train = ["train", "--dataset", "folder", "--data", data.Root, "--trainer", "hypercolumns", "--weights", Checkpoint("mobilenet_v2"),
@@ -79,7 +79,7 @@ public sealed class HypercolumnCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task A_diverging_learning_rate_stops_training_with_one_line_and_no_model()
+    public async Task ADivergingLearningRateStopsTrainingWithOneLineAndNoModel()
     {
         string model = Path.Combine(data.Root, "diverged.zip");
         var (exit, _, error) = await Segml.RunAsync("train", "--dataset", "folder", "--data", data.Root, "--trainer", "hypercolumns",

@@ -1,5 +1,5 @@
-using System.IO.Compression;
 using System.Diagnostics;
+using System.IO.Compression;
 using Segmentation.ML.Imaging;
 using Xunit.Abstractions;
 

@@ -9,7 +9,7 @@ public sealed class DatasetReaderTests
     private const string RoadClasses = """{ "name": "roads", "classes": ["background", "road", "car"], "ignore": 255, "palette": [[0,0,0],[128,64,128],[64,0,128]] }""";
 
     [Fact]
-    public void Folder_dataset_lists_images_in_name_order_and_loads_validated_pairs()
+    public void FolderDatasetListsImagesInNameOrderAndLoadsValidatedPairs()
     {
         using var d = new TempDataset();
         d.WriteText("classes.json", RoadClasses);
@@ -32,7 +32,7 @@ public sealed class DatasetReaderTests
     }
 
     [Fact]
-    public void Folder_dataset_maps_colour_masks_through_the_class_palette()
+    public void FolderDatasetMapsColourMasksThroughTheClassPalette()
     {
         using var d = new TempDataset();
         d.WriteText("classes.json", RoadClasses);
@@ -48,7 +48,7 @@ public sealed class DatasetReaderTests
     }
 
     [Fact]
-    public void Colour_masks_with_unknown_colours_name_the_colour_and_file()
+    public void ColourMasksWithUnknownColoursNameTheColourAndFile()
     {
         using var d = new TempDataset();
         d.WriteText("classes.json", RoadClasses);
@@ -66,7 +66,7 @@ public sealed class DatasetReaderTests
     }
 
     [Fact]
-    public void Missing_mask_size_mismatch_and_bad_labels_are_typed_errors_naming_the_file()
+    public void MissingMaskSizeMismatchAndBadLabelsAreTypedErrorsNamingTheFile()
     {
         using var d = new TempDataset();
         d.WriteText("classes.json", RoadClasses);
@@ -94,7 +94,7 @@ public sealed class DatasetReaderTests
     }
 
     [Fact]
-    public void Skipping_bad_samples_counts_and_reports_them()
+    public void SkippingBadSamplesCountsAndReportsThem()
     {
         using var d = new TempDataset();
         d.WriteText("classes.json", RoadClasses);
@@ -116,7 +116,7 @@ public sealed class DatasetReaderTests
     }
 
     [Fact]
-    public async Task A_fifo_as_mask_or_image_is_refused_before_it_is_opened()
+    public async Task AFifoAsMaskOrImageIsRefusedBeforeItIsOpened()
     {
         if (OperatingSystem.IsWindows()) return;
         using var d = new TempDataset();
@@ -152,7 +152,7 @@ public sealed class DatasetReaderTests
     }
 
     [Fact]
-    public void Folder_images_sharing_one_mask_are_refused_naming_both()
+    public void FolderImagesSharingOneMaskAreRefusedNamingBoth()
     {
         using var d = new TempDataset();
         d.WriteText("classes.json", RoadClasses);
@@ -172,7 +172,7 @@ public sealed class DatasetReaderTests
     }
 
     [Fact]
-    public void Label_validation_can_be_turned_off()
+    public void LabelValidationCanBeTurnedOff()
     {
         using var d = new TempDataset();
         d.WriteText("classes.json", RoadClasses);
@@ -185,7 +185,7 @@ public sealed class DatasetReaderTests
     }
 
     [Fact]
-    public void Folder_dataset_splits_use_subfolders()
+    public void FolderDatasetSplitsUseSubfolders()
     {
         using var d = new TempDataset();
         d.WriteText("classes.json", RoadClasses);
@@ -209,7 +209,7 @@ public sealed class DatasetReaderTests
     [InlineData("{ \"classes\": [\"a\", \"b\"], \"palette\": [[0,0,0]] }", "1 colours for 2 classes")]
     [InlineData("{ \"classes\": [\"a\"], \"palette\": [[0,0]] }", "[r, g, b]")]
     [InlineData("{ \"classes\": [\"a\" ", "malformed")]
-    public void Class_file_problems_are_layout_errors_that_say_what_is_wrong(string? json, string expected)
+    public void ClassFileProblemsAreLayoutErrorsThatSayWhatIsWrong(string? json, string expected)
     {
         using var d = new TempDataset();
         if (json is not null)
@@ -229,7 +229,7 @@ public sealed class DatasetReaderTests
     [InlineData("")]
     [InlineData("VOC2012")]
     [InlineData("VOCdevkit/VOC2012")]
-    public void Voc_accepts_the_voc2012_folder_or_its_parents(string prefix)
+    public void VocAcceptsTheVoc2012FolderOrItsParents(string prefix)
     {
         using var d = new TempDataset();
         string voc = prefix.Length == 0 ? "" : prefix + "/";
@@ -249,7 +249,7 @@ public sealed class DatasetReaderTests
     }
 
     [Fact]
-    public void Voc_layout_errors_list_what_exists()
+    public void VocLayoutErrorsListWhatExists()
     {
         using var d = new TempDataset();
         var notVoc = Assert.Throws<DatasetException>(() => VocDataset.Open(d.Root));
@@ -263,7 +263,7 @@ public sealed class DatasetReaderTests
     }
 
     [Fact]
-    public void CamVid_list_lines_with_a_foreign_prefix_resolve_under_the_root()
+    public void CamVidListLinesWithAForeignPrefixResolveUnderTheRoot()
     {
         using var d = new TempDataset();
         d.WriteText("CamVid/train.txt", "/SegNet/CamVid/train/a.png /SegNet/CamVid/trainannot/a.png\nC:\\SegNet\\CamVid\\train\\b.png C:\\SegNet\\CamVid\\trainannot\\b.png\n");
@@ -279,7 +279,7 @@ public sealed class DatasetReaderTests
     }
 
     [Fact]
-    public void CamVid_without_a_list_pairs_the_split_folders()
+    public void CamVidWithoutAListPairsTheSplitFolders()
     {
         using var d = new TempDataset();
         d.WriteImage("val/z.png", 2, 2);

@@ -5,7 +5,7 @@ namespace Segmentation.ML.Tests.Data;
 public sealed class DatasetStatisticsTests
 {
     [Fact]
-    public void Counts_pixels_and_images_per_class_from_masks_alone()
+    public void CountsPixelsAndImagesPerClassFromMasksAlone()
     {
         using var d = new TempDataset();
         d.WriteText("classes.json", """{ "classes": ["bg", "cat", "dog"], "ignore": 255 }""");
@@ -30,7 +30,7 @@ public sealed class DatasetStatisticsTests
     }
 
     [Fact]
-    public void Data_frame_holds_one_row_per_class_with_pixels_shares_and_images()
+    public void DataFrameHoldsOneRowPerClassWithPixelsSharesAndImages()
     {
         using var d = new TempDataset();
         d.WriteText("classes.json", """{ "classes": ["bg", "cat", "dog", "bird"], "ignore": 255 }""");
@@ -58,7 +58,7 @@ public sealed class DatasetStatisticsTests
     }
 
     [Fact]
-    public void Invalid_masks_throw_the_dataset_error_or_are_skipped_and_listed()
+    public void InvalidMasksThrowTheDatasetErrorOrAreSkippedAndListed()
     {
         using var d = new TempDataset();
         d.WriteText("classes.json", """{ "classes": ["bg", "fg"] }""");
@@ -81,7 +81,7 @@ public sealed class DatasetStatisticsTests
     }
 
     [Fact]
-    public void Cancellation_stops_the_computation()
+    public void CancellationStopsTheComputation()
     {
         using var d = new TempDataset();
         d.WriteText("classes.json", """{ "classes": ["bg"] }""");

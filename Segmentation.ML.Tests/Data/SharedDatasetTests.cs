@@ -18,19 +18,19 @@ public sealed class SharedDatasetTests(ITestOutputHelper output)
     };
 
     [SharedDataFact]
-    public void Voc_train_statistics_match_the_devkit_figures() => CheckVoc("train", 1464, 262_462_800, 182_014_429, 14_335_564, c => c.Train);
+    public void VocTrainStatisticsMatchTheDevkitFigures() => CheckVoc("train", 1464, 262_462_800, 182_014_429, 14_335_564, c => c.Train);
 
     [SharedDataFact]
-    public void Voc_val_statistics_match_the_devkit_figures() => CheckVoc("val", 1449, 259_119_702, 179_546_198, 14_232_845, c => c.Val);
+    public void VocValStatisticsMatchTheDevkitFigures() => CheckVoc("val", 1449, 259_119_702, 179_546_198, 14_232_845, c => c.Val);
 
     [SharedDataFact]
-    public void Voc_trainval_lists_both_splits()
+    public void VocTrainvalListsBothSplits()
     {
         Assert.Equal(2913, VocDataset.Open(SharedData.Voc, "trainval").Samples.Count);
     }
 
     [SharedDataFact]
-    public void Voc_missing_jpeg_is_a_clear_error_naming_the_id_and_path()
+    public void VocMissingJpegIsAClearErrorNamingTheIdAndPath()
     {
         VocDataset voc = VocDataset.Open(SharedData.Voc, "val");
         SegmentationSample sample = voc.Samples[0];
@@ -46,7 +46,7 @@ public sealed class SharedDatasetTests(ITestOutputHelper output)
     }
 
     [SharedDataFact]
-    public void Voc_masks_decode_as_palette_indices_with_the_voc_palette()
+    public void VocMasksDecodeAsPaletteIndicesWithTheVocPalette()
     {
         VocDataset voc = VocDataset.Open(SharedData.Voc, "train");
         SegmentationSample sample = voc.Samples[0];
@@ -58,7 +58,7 @@ public sealed class SharedDatasetTests(ITestOutputHelper output)
     }
 
     [SharedDataFact]
-    public void Voc_read_all_with_skipping_reports_every_sample_without_images()
+    public void VocReadAllWithSkippingReportsEverySampleWithoutImages()
     {
         VocDataset voc = VocDataset.Open(SharedData.Voc, "train", new DatasetReadOptions { SkipInvalidSamples = true });
         Assert.Empty(voc.ReadAll());
@@ -67,7 +67,7 @@ public sealed class SharedDatasetTests(ITestOutputHelper output)
     }
 
     [SharedDataFact]
-    public void CamVid_reads_367_train_and_101_val_pairs_of_480_by_360()
+    public void CamVidReads367TrainAnd101ValPairsOf480By360()
     {
         foreach (var (split, count) in new[] { ("train", 367), ("val", 101) })
         {
@@ -87,7 +87,7 @@ public sealed class SharedDatasetTests(ITestOutputHelper output)
     }
 
     [SharedDataFact]
-    public void CamVid_class_shares_are_close_to_the_published_figures()
+    public void CamVidClassSharesAreCloseToThePublishedFigures()
     {
         var train = DatasetStatistics.Compute(CamVidDataset.Open(SharedData.CamVid, "train"));
         var val = DatasetStatistics.Compute(CamVidDataset.Open(SharedData.CamVid, "val"));

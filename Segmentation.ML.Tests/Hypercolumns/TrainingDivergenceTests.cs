@@ -11,7 +11,7 @@ public class TrainingDivergenceTests
     private static HypercolumnTrainerOptions Small => new() { HiddenSizes = [4], SparseEpochs = 2, DenseEpochs = 1, BatchSize = 8 };
 
     [Fact]
-    public void A_sane_tiny_problem_trains_without_complaint()
+    public void ASaneTinyProblemTrainsWithoutComplaint()
     {
         var head = Train(InMemoryHypercolumns.Default(), Small);
 
@@ -19,7 +19,7 @@ public class TrainingDivergenceTests
     }
 
     [Fact]
-    public void An_absurd_stage_A_learning_rate_stops_stage_A_naming_the_epoch_and_the_setting()
+    public void AnAbsurdStageALearningRateStopsStageANamingTheEpochAndTheSetting()
     {
         var error = Assert.Throws<TrainingDivergedException>(() => Train(InMemoryHypercolumns.Default(), Small with { LearningRate = 1e30f }));
 
@@ -32,7 +32,7 @@ public class TrainingDivergenceTests
     }
 
     [Fact]
-    public void An_absurd_stage_B_learning_rate_stops_before_its_checkpoint_is_written()
+    public void AnAbsurdStageBLearningRateStopsBeforeItsCheckpointIsWritten()
     {
         string checkpoint = Path.Combine(Path.GetTempPath(), $"segml-diverged-{Guid.NewGuid():N}.safetensors");
         try
@@ -51,7 +51,7 @@ public class TrainingDivergenceTests
     }
 
     [Fact]
-    public void NaN_features_stop_stage_A_at_its_first_batch()
+    public void NaNFeaturesStopStageAAtItsFirstBatch()
     {
         var error = Assert.Throws<TrainingDivergedException>(() => Train(InMemoryHypercolumns.Default(poisonWithNaN: true), Small));
 

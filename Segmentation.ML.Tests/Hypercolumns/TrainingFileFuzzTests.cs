@@ -30,7 +30,7 @@ public sealed class TrainingFileFuzzTests(ITestOutputHelper output) : IDisposabl
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
     [Fact]
-    public void Damaged_sample_caches_are_refused_with_typed_errors_only()
+    public void DamagedSampleCachesAreRefusedWithTypedErrorsOnly()
     {
         var original = TrainingFileTests.Samples();
         string path = Path.Combine(folder, "cache");
@@ -45,7 +45,7 @@ public sealed class TrainingFileFuzzTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
-    public void Damaged_checkpoints_are_refused_with_typed_errors_only_and_leave_the_head_unchanged()
+    public void DamagedCheckpointsAreRefusedWithTypedErrorsOnlyAndLeaveTheHeadUnchanged()
     {
         var (head, sgd) = TrainingFileTests.Head(seed: 1);
         string path = Path.Combine(folder, "checkpoint");

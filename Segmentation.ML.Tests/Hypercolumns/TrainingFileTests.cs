@@ -53,7 +53,7 @@ public sealed class TrainingFileTests : IDisposable
     private string PathOf(string name) => Path.Combine(folder, name);
 
     [Fact]
-    public void A_sample_cache_round_trips_exactly_and_a_checkpoint_restores_every_value()
+    public void ASampleCacheRoundTripsExactlyAndACheckpointRestoresEveryValue()
     {
         var samples = Samples();
         samples.Save(PathOf("cache"), Settings());
@@ -74,7 +74,7 @@ public sealed class TrainingFileTests : IDisposable
     }
 
     [Fact]
-    public void A_sample_cache_made_with_other_taps_is_refused_saying_what_differs_and_what_to_do()
+    public void ASampleCacheMadeWithOtherTapsIsRefusedSayingWhatDiffersAndWhatToDo()
     {
         Samples().Save(PathOf("cache"), Settings(taps: "features.1 (16 channels)"));
 
@@ -91,7 +91,7 @@ public sealed class TrainingFileTests : IDisposable
     }
 
     [Fact]
-    public void A_checkpoint_for_other_layer_sizes_or_fewer_epochs_is_refused_and_leaves_the_head_unchanged()
+    public void ACheckpointForOtherLayerSizesOrFewerEpochsIsRefusedAndLeavesTheHeadUnchanged()
     {
         var (head, sgd) = Head(hidden: 4);
         DenseCheckpoint.Save(PathOf("checkpoint"), head, sgd, 3, Settings());
@@ -108,7 +108,7 @@ public sealed class TrainingFileTests : IDisposable
     }
 
     [Fact]
-    public void Files_of_the_previous_unversioned_layout_are_refused_as_not_written_by_this_segml()
+    public void FilesOfThePreviousUnversionedLayoutAreRefusedAsNotWrittenByThisSegml()
     {
         SafetensorsFile.Write(PathOf("old"), [CheckpointTensor.FromFloat32("features", [1, 2], [1f, 2f]), CheckpointTensor.FromBytes("labels", CheckpointDType.U8, [1], [0])],
             new Dictionary<string, string> { ["classes"] = "{}" });
@@ -142,7 +142,7 @@ public sealed class TrainingFileTests : IDisposable
 
     [Theory]
     [MemberData(nameof(FieldEdits))]
-    public void Each_metadata_field_removed_or_wrong_is_refused_by_name_even_when_the_digest_is_recomputed(string key, string? value, string expected)
+    public void EachMetadataFieldRemovedOrWrongIsRefusedByNameEvenWhenTheDigestIsRecomputed(string key, string? value, string expected)
     {
         Samples().Save(PathOf("cache"), Settings());
         Rewrite(PathOf("cache"), metadata =>
@@ -163,7 +163,7 @@ public sealed class TrainingFileTests : IDisposable
     [InlineData("epoch", "two", "'two' is not an integer")]
     [InlineData("epoch", null, "(stage B checkpoint, field 'epoch'): the field is missing")]
     [InlineData("setting.layer sizes", "5, 4, 3, 1", "layer sizes: '5, 4, 3, 1' in the file, '5, 4, 3' in this run")]
-    public void Checkpoint_fields_are_validated_one_by_one(string key, string? value, string expected)
+    public void CheckpointFieldsAreValidatedOneByOne(string key, string? value, string expected)
     {
         var (head, sgd) = Head();
         DenseCheckpoint.Save(PathOf("checkpoint"), head, sgd, 1, Settings());
@@ -179,7 +179,7 @@ public sealed class TrainingFileTests : IDisposable
     }
 
     [Fact]
-    public void Tensors_of_the_wrong_shape_or_name_and_non_finite_values_are_refused_by_name()
+    public void TensorsOfTheWrongShapeOrNameAndNonFiniteValuesAreRefusedByName()
     {
         var (head, sgd) = Head();
         DenseCheckpoint.Save(PathOf("checkpoint"), head, sgd, 1, Settings());
@@ -206,7 +206,7 @@ public sealed class TrainingFileTests : IDisposable
     }
 
     [Fact]
-    public void A_label_beyond_the_classes_is_refused()
+    public void ALabelBeyondTheClassesIsRefused()
     {
         var samples = Samples();
         samples.Labels[7] = 3;
@@ -218,7 +218,7 @@ public sealed class TrainingFileTests : IDisposable
     }
 
     [Fact]
-    public void The_trainer_refuses_a_cache_and_a_checkpoint_made_with_other_taps_and_reuses_matching_ones()
+    public void TheTrainerRefusesACacheAndACheckpointMadeWithOtherTapsAndReusesMatchingOnes()
     {
         string cache = PathOf("samples"), checkpoint = PathOf("stage-b");
         var options = new HypercolumnTrainerOptions { HiddenSizes = [4], SparseEpochs = 1, DenseEpochs = 1, SampleCachePath = cache, CheckpointPath = checkpoint };

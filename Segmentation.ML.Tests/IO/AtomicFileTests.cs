@@ -10,7 +10,7 @@ public sealed class AtomicFileTests : IDisposable
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
     [Fact]
-    public void A_write_that_fails_leaves_the_previous_file_and_no_temporary()
+    public void AWriteThatFailsLeavesThePreviousFileAndNoTemporary()
     {
         string path = Path.Combine(folder, "model.zip");
         File.WriteAllBytes(path, [1, 2, 3]);
@@ -28,7 +28,7 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
-    public void Temporaries_a_killed_write_left_are_removed_by_the_next_write_that_asks()
+    public void TemporariesAKilledWriteLeftAreRemovedByTheNextWriteThatAsks()
     {
         string path = Path.Combine(folder, "model.zip");
         string stale = Path.Combine(folder, ".model.zip.0123456789abcdef0123456789abcdef.tmp");

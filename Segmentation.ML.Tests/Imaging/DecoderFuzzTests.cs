@@ -23,7 +23,7 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
     private const long AllocationLimit = 64L << 20;
 
     [Fact]
-    public void Mutated_and_truncated_pngs_raise_only_typed_errors_and_never_hang()
+    public void MutatedAndTruncatedPngsRaiseOnlyTypedErrorsAndNeverHang()
     {
         byte[][] seeds =
         [

@@ -11,12 +11,12 @@ namespace Segmentation.ML.Tests.Imaging;
 /// </summary>
 internal sealed class ImageMutator(int seed)
 {
-    private readonly Random _random = new(seed);
+    private readonly Random random = new(seed);
 
     public byte[] MutatePng(byte[] original)
     {
         byte[] data = (byte[])original.Clone();
-        switch (_random.Next(10))
+        switch (random.Next(10))
         {
             case < 3:
                 return EditPngChunkKeepingCrc(data);
@@ -24,10 +24,10 @@ internal sealed class ImageMutator(int seed)
                 return EditScanlinesKeepingCrc(data);
         }
 
-        int operations = 1 + _random.Next(3);
+        int operations = 1 + random.Next(3);
         for (int i = 0; i < operations; i++)
         {
-            data = _random.Next(9) switch
+            data = random.Next(9) switch
             {
                 0 => FlipBits(data),
                 1 => SetBytes(data),
@@ -45,10 +45,10 @@ internal sealed class ImageMutator(int seed)
 
     private byte[] FlipBits(byte[] data)
     {
-        int flips = 1 + _random.Next(8);
+        int flips = 1 + random.Next(8);
         for (int i = 0; i < flips && data.Length > 0; i++)
         {
-            data[_random.Next(data.Length)] ^= (byte)(1 << _random.Next(8));
+            data[random.Next(data.Length)] ^= (byte)(1 << random.Next(8));
         }
 
         return data;
@@ -56,10 +56,10 @@ internal sealed class ImageMutator(int seed)
 
     private byte[] SetBytes(byte[] data)
     {
-        int count = 1 + _random.Next(4);
+        int count = 1 + random.Next(4);
         for (int i = 0; i < count && data.Length > 0; i++)
         {
-            data[_random.Next(data.Length)] = _random.Next(3) switch { 0 => 0x00, 1 => 0xFF, _ => (byte)_random.Next(256) };
+            data[random.Next(data.Length)] = random.Next(3) switch { 0 => 0x00, 1 => 0xFF, _ => (byte)random.Next(256) };
         }
 
         return data;
@@ -72,8 +72,8 @@ internal sealed class ImageMutator(int seed)
             return data;
         }
 
-        int start = _random.Next(data.Length), length = 1 + _random.Next(Math.Min(64, data.Length - start));
-        int at = _random.Next(data.Length + 1);
+        int start = random.Next(data.Length), length = 1 + random.Next(Math.Min(64, data.Length - start));
+        int at = random.Next(data.Length + 1);
         return [.. data.AsSpan(0, at), .. data.AsSpan(start, length), .. data.AsSpan(at)];
     }
 
@@ -84,11 +84,11 @@ internal sealed class ImageMutator(int seed)
             return data;
         }
 
-        int start = _random.Next(data.Length), length = 1 + _random.Next(Math.Min(32, data.Length - start));
+        int start = random.Next(data.Length), length = 1 + random.Next(Math.Min(32, data.Length - start));
         return [.. data.AsSpan(0, start), .. data.AsSpan(start + length)];
     }
 
-    private byte[] Truncate(byte[] data) => data.AsSpan(0, _random.Next(data.Length + 1)).ToArray();
+    private byte[] Truncate(byte[] data) => data.AsSpan(0, random.Next(data.Length + 1)).ToArray();
 
     private static List<(int Offset, int Length)> PngChunks(byte[] data)
     {
@@ -117,12 +117,12 @@ internal sealed class ImageMutator(int seed)
             return SetBytes(data);
         }
 
-        var (offset, length) = chunks[_random.Next(chunks.Count)];
-        uint value = _random.Next(3) switch
+        var (offset, length) = chunks[random.Next(chunks.Count)];
+        uint value = random.Next(3) switch
         {
-            0 => (uint)Math.Max(0, length + _random.Next(-4, 5)),
-            1 => 0xFFFFFFFF - (uint)_random.Next(16),
-            _ => (uint)_random.Next(),
+            0 => (uint)Math.Max(0, length + random.Next(-4, 5)),
+            1 => 0xFFFFFFFF - (uint)random.Next(16),
+            _ => (uint)random.Next(),
         };
         BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(offset), value);
         return data;
@@ -136,8 +136,8 @@ internal sealed class ImageMutator(int seed)
             return Duplicate(data);
         }
 
-        var (offset, length) = chunks[_random.Next(chunks.Count)];
-        var (at, _) = chunks[_random.Next(chunks.Count)];
+        var (offset, length) = chunks[random.Next(chunks.Count)];
+        var (at, _) = chunks[random.Next(chunks.Count)];
         return [.. data.AsSpan(0, at), .. data.AsSpan(offset, length + 12), .. data.AsSpan(at)];
     }
 
@@ -151,13 +151,13 @@ internal sealed class ImageMutator(int seed)
             return FlipBits(data);
         }
 
-        var (offset, length) = candidates[_random.Next(candidates.Count)];
+        var (offset, length) = candidates[random.Next(candidates.Count)];
         Span<byte> payload = data.AsSpan(offset + 8, length);
-        int edits = 1 + _random.Next(3);
+        int edits = 1 + random.Next(3);
         for (int i = 0; i < edits; i++)
         {
-            int at = _random.Next(length);
-            payload[at] = _random.Next(2) == 0 ? (byte)(payload[at] ^ (1 << _random.Next(8))) : (byte)_random.Next(256);
+            int at = random.Next(length);
+            payload[at] = random.Next(2) == 0 ? (byte)(payload[at] ^ (1 << random.Next(8))) : (byte)random.Next(256);
         }
 
         BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(offset + 8 + length), Crc32.Compute(data.AsSpan(offset + 4, length + 4)));
@@ -196,15 +196,15 @@ internal sealed class ImageMutator(int seed)
         }
 
         byte[] scanlines = raw.ToArray();
-        int edits = 1 + _random.Next(4);
+        int edits = 1 + random.Next(4);
         for (int i = 0; i < edits && scanlines.Length > 0; i++)
         {
-            scanlines[_random.Next(scanlines.Length)] = (byte)_random.Next(_random.Next(2) == 0 ? 8 : 256);
+            scanlines[random.Next(scanlines.Length)] = (byte)random.Next(random.Next(2) == 0 ? 8 : 256);
         }
 
-        if (_random.Next(4) == 0)
+        if (random.Next(4) == 0)
         {
-            scanlines = scanlines.AsSpan(0, _random.Next(scanlines.Length + 1)).ToArray();
+            scanlines = scanlines.AsSpan(0, random.Next(scanlines.Length + 1)).ToArray();
         }
 
         var deflated = new MemoryStream();

@@ -8,7 +8,7 @@ namespace Segmentation.ML.Tests.Imaging;
 public sealed class ImageTypesTests
 {
     [Fact]
-    public void Image_buffers_must_match_the_declared_size()
+    public void ImageBuffersMustMatchTheDeclaredSize()
     {
         var e = Assert.Throws<ArgumentException>(() => new RgbImage(4, 3, new byte[35]));
         Assert.Contains("needs 36 bytes", e.Message);
@@ -17,7 +17,7 @@ public sealed class ImageTypesTests
     }
 
     [Fact]
-    public void Pixels_are_row_major_interleaved_rgb()
+    public void PixelsAreRowMajorInterleavedRgb()
     {
         var image = new RgbImage(3, 2);
         image.SetPixel(2, 1, new Rgb24(10, 20, 30));
@@ -29,7 +29,7 @@ public sealed class ImageTypesTests
     }
 
     [Fact]
-    public void Voc_palette_is_the_devkit_bit_interleaving_palette()
+    public void VocPaletteIsTheDevkitBitInterleavingPalette()
     {
         Assert.Equal(256, Palette.Voc.Count);
         Assert.Equal(new Rgb24(0, 0, 0), Palette.Voc[0]);
@@ -44,7 +44,7 @@ public sealed class ImageTypesTests
     }
 
     [Fact]
-    public void CamVid_classes_use_the_segnet_colours_with_unlabelled_ignored()
+    public void CamVidClassesUseTheSegnetColoursWithUnlabelledIgnored()
     {
         SegmentationClassSet camVid = SegmentationClassSet.CamVid;
         Assert.Equal(11, camVid.ClassCount);
@@ -58,7 +58,7 @@ public sealed class ImageTypesTests
     }
 
     [Fact]
-    public void Png_exif_orientation_is_applied_on_request()
+    public void PngExifOrientationIsAppliedOnRequest()
     {
         RgbImage stored = PngCodecTests.SyntheticRgb(5, 3, seed: 8);
         byte[] png = WithExifOrientation(PngEncoder.Encode(stored), 6);
@@ -74,7 +74,7 @@ public sealed class ImageTypesTests
     }
 
     [Fact]
-    public void Throughput_measurement_reports_consistent_figures()
+    public void ThroughputMeasurementReportsConsistentFigures()
     {
         byte[] png = DecodeThroughput.CreateSamplePng(64, 48);
         DecodeThroughputResult result = DecodeThroughput.Measure(png, TimeSpan.FromMilliseconds(20), minimumIterations: 3, warmup: TimeSpan.Zero);
@@ -87,7 +87,7 @@ public sealed class ImageTypesTests
     }
 
     [Fact]
-    public void Throughput_of_a_jpeg_is_measured_with_skiasharp()
+    public void ThroughputOfAJpegIsMeasuredWithSkiasharp()
     {
         byte[] jpeg = File.ReadAllBytes(ImageFixtures.Jpeg("baseline_420_q75_500x375"));
         DecodeThroughputResult result = DecodeThroughput.Measure(jpeg, TimeSpan.FromMilliseconds(20), minimumIterations: 2, warmup: TimeSpan.Zero);

@@ -12,7 +12,7 @@ public sealed class JpegHeaderTests
     [InlineData("rgb_colorspace_q90_21x13", 21, 13, 3, ImageColorModel.Rgb, false)]
     [InlineData("unsupported_cmyk", 16, 16, 4, ImageColorModel.Cmyk, false)]
     [InlineData("unsupported_12bit", 16, 16, 3, ImageColorModel.YCbCr, false)]
-    public void Identify_reads_the_frame_header(string name, int width, int height, int channels, ImageColorModel model, bool progressive)
+    public void IdentifyReadsTheFrameHeader(string name, int width, int height, int channels, ImageColorModel model, bool progressive)
     {
         ImageInfo info = ImageDecoder.Identify(ImageFixtures.Jpeg(name));
         Assert.Equal(ImageFormat.Jpeg, info.Format);
@@ -21,14 +21,14 @@ public sealed class JpegHeaderTests
     }
 
     [Fact]
-    public void Identify_from_memory_matches_identify_from_a_file()
+    public void IdentifyFromMemoryMatchesIdentifyFromAFile()
     {
         string path = ImageFixtures.Jpeg("exif_orientation6_13x7");
         Assert.Equal(ImageDecoder.Identify(path), ImageDecoder.Identify(File.ReadAllBytes(path)));
     }
 
     [Fact]
-    public void Every_cut_of_a_header_is_identified_or_reported_as_invalid_content()
+    public void EveryCutOfAHeaderIsIdentifiedOrReportedAsInvalidContent()
     {
         byte[] data = File.ReadAllBytes(ImageFixtures.Jpeg("exif_orientation6_13x7"));
         ImageInfo whole = ImageDecoder.Identify(data);
@@ -42,7 +42,7 @@ public sealed class JpegHeaderTests
     }
 
     [Fact]
-    public void Jpeg_is_not_accepted_as_a_label_map()
+    public void JpegIsNotAcceptedAsALabelMap()
     {
         var e = Assert.Throws<UnsupportedImageFeatureException>(() => ImageDecoder.DecodeLabelMap(ImageFixtures.Jpeg("gray_q80_33x17")));
         Assert.Contains("lossy", e.Message);

@@ -11,7 +11,7 @@ public sealed class PngCodecTests
 
     [Theory]
     [MemberData(nameof(PngFixtures))]
-    public void Decodes_every_colour_type_bit_depth_filter_and_interlace_to_the_expected_rgb(string name)
+    public void DecodesEveryColourTypeBitDepthFilterAndInterlaceToTheExpectedRgb(string name)
     {
         ImageFixtures.Entry entry = ImageFixtures.Get(name);
         RgbImage image = ImageDecoder.DecodeRgb(ImageFixtures.Png(name));
@@ -23,7 +23,7 @@ public sealed class PngCodecTests
 
     [Theory]
     [MemberData(nameof(PngFixtures))]
-    public void Decodes_palette_and_gray_images_to_raw_labels(string name)
+    public void DecodesPaletteAndGrayImagesToRawLabels(string name)
     {
         string expectedPath = ImageFixtures.Png(name, ".labels");
         if (!File.Exists(expectedPath))
@@ -38,7 +38,7 @@ public sealed class PngCodecTests
 
     [Theory]
     [MemberData(nameof(PngFixtures))]
-    public void Identify_reports_the_header_without_decoding(string name)
+    public void IdentifyReportsTheHeaderWithoutDecoding(string name)
     {
         ImageFixtures.Entry entry = ImageFixtures.Get(name);
         ImageInfo info = ImageDecoder.Identify(ImageFixtures.Png(name));
@@ -51,7 +51,7 @@ public sealed class PngCodecTests
     }
 
     [Fact]
-    public void A_failed_save_names_the_output_and_leaves_no_temporary_file()
+    public void AFailedSaveNamesTheOutputAndLeavesNoTemporaryFile()
     {
         string folder = Directory.CreateTempSubdirectory("segml-png-").FullName;
         try
@@ -71,7 +71,7 @@ public sealed class PngCodecTests
     }
 
     [Fact]
-    public void Rgb_images_round_trip_exactly()
+    public void RgbImagesRoundTripExactly()
     {
         RgbImage image = SyntheticRgb(37, 23, seed: 1);
         RgbImage decoded = ImageDecoder.DecodeRgb(PngEncoder.Encode(image));
@@ -79,7 +79,7 @@ public sealed class PngCodecTests
     }
 
     [Fact]
-    public void Rgba_buffers_encode_and_decode_with_alpha_dropped()
+    public void RgbaBuffersEncodeAndDecodeWithAlphaDropped()
     {
         var rgba = new byte[5 * 3 * 4];
         new Random(2).NextBytes(rgba);
@@ -91,7 +91,7 @@ public sealed class PngCodecTests
     }
 
     [Fact]
-    public void Label_maps_round_trip_through_a_voc_palette_png()
+    public void LabelMapsRoundTripThroughAVocPalettePng()
     {
         LabelMap labels = SyntheticLabels(41, 29, classes: 21, ignore: 255);
         byte[] png = PngEncoder.Encode(labels, Palette.Voc);
@@ -102,7 +102,7 @@ public sealed class PngCodecTests
     }
 
     [Fact]
-    public void Label_maps_without_palette_round_trip_as_gray()
+    public void LabelMapsWithoutPaletteRoundTripAsGray()
     {
         LabelMap labels = SyntheticLabels(30, 17, classes: 11, ignore: 11);
         byte[] png = PngEncoder.Encode(labels);
@@ -112,7 +112,7 @@ public sealed class PngCodecTests
     }
 
     [Fact]
-    public void Encoding_labels_beyond_a_short_palette_names_the_label_and_position()
+    public void EncodingLabelsBeyondAShortPaletteNamesTheLabelAndPosition()
     {
         var labels = new LabelMap(4, 2);
         labels[3, 1] = 9;
@@ -123,7 +123,7 @@ public sealed class PngCodecTests
     }
 
     [Fact]
-    public void Save_replaces_the_target_atomically_and_leaves_no_temporary_files()
+    public void SaveReplacesTheTargetAtomicallyAndLeavesNoTemporaryFiles()
     {
         string dir = Directory.CreateTempSubdirectory("segml-png-").FullName;
         try
@@ -144,7 +144,7 @@ public sealed class PngCodecTests
     }
 
     [Fact]
-    public void A_crc_mismatch_is_reported_with_the_file_name_and_chunk()
+    public void ACrcMismatchIsReportedWithTheFileNameAndChunk()
     {
         byte[] png = PngEncoder.Encode(SyntheticRgb(8, 8, seed: 3));
         png[^20] ^= 0x40; // inside the IDAT payload
@@ -163,7 +163,7 @@ public sealed class PngCodecTests
     }
 
     [Fact]
-    public void Damaged_zlib_data_is_reported_as_damage_not_as_an_unsupported_compression_method()
+    public void DamagedZlibDataIsReportedAsDamageNotAsAnUnsupportedCompressionMethod()
     {
         byte[] badHeader = PngEncoder.Encode(SyntheticRgb(8, 8, seed: 5));
         EditIdat(badHeader, payload => payload[1] ^= 0x01);
@@ -181,7 +181,7 @@ public sealed class PngCodecTests
     }
 
     [Fact]
-    public void A_truncated_file_is_reported_as_invalid_content()
+    public void ATruncatedFileIsReportedAsInvalidContent()
     {
         byte[] png = PngEncoder.Encode(SyntheticRgb(16, 16, seed: 4));
         var e = Assert.Throws<InvalidImageContentException>(() => ImageDecoder.DecodeRgb(png.AsSpan(0, png.Length - 30)));
@@ -189,7 +189,7 @@ public sealed class PngCodecTests
     }
 
     [Fact]
-    public void Unknown_data_is_refused_with_the_file_name()
+    public void UnknownDataIsRefusedWithTheFileName()
     {
         string path = WriteTemp("GIF89a......"u8.ToArray());
         try
@@ -205,14 +205,14 @@ public sealed class PngCodecTests
     }
 
     [Fact]
-    public void Colour_pngs_are_not_label_maps()
+    public void ColourPngsAreNotLabelMaps()
     {
         var e = Assert.Throws<UnsupportedImageFeatureException>(() => ImageDecoder.DecodeLabelMap(PngEncoder.Encode(SyntheticRgb(3, 3, 5))));
         Assert.Contains("Palette.ToLabelMap", e.Message);
     }
 
     [Fact]
-    public void Huge_declared_dimensions_are_refused_before_allocating_pixels()
+    public void HugeDeclaredDimensionsAreRefusedBeforeAllocatingPixels()
     {
         byte[] png = PngEncoder.Encode(SyntheticRgb(4, 4, seed: 6));
         SetDimensions(png, 100_000, 100_000);
@@ -227,7 +227,7 @@ public sealed class PngCodecTests
     }
 
     [Fact]
-    public void Fast_unfiltering_matches_the_reference_for_every_filter_width_and_pixel_size()
+    public void FastUnfilteringMatchesTheReferenceForEveryFilterWidthAndPixelSize()
     {
         var random = new Random(7);
         for (int filter = 0; filter < 5; filter++)
@@ -255,7 +255,7 @@ public sealed class PngCodecTests
     }
 
     [Fact]
-    public void Png_crc_matches_the_standard_check_value()
+    public void PngCrcMatchesTheStandardCheckValue()
     {
         Assert.Equal(0xCBF43926u, Crc32.Compute("123456789"u8));
     }

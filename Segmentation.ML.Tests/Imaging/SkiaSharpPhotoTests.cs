@@ -22,7 +22,7 @@ public sealed class SkiaSharpPhotoTests(ITestOutputHelper output)
     /// </summary>
     [Theory]
     [MemberData(nameof(JpegFixtures))]
-    public void Every_jpeg_fixture_decodes_exactly_as_djpeg_does(string name)
+    public void EveryJpegFixtureDecodesExactlyAsDjpegDoes(string name)
     {
         string path = ImageFixtures.Jpeg(name);
         RgbImage upright = MLImages.LoadRgb(path, new ImageDecoderOptions { ApplyExifOrientation = true });
@@ -39,7 +39,7 @@ public sealed class SkiaSharpPhotoTests(ITestOutputHelper output)
     [InlineData(2)]
     [InlineData(6)]
     [InlineData(8)]
-    public void Exif_orientation_is_left_to_the_caller_as_in_LoadImages(int orientation)
+    public void ExifOrientationIsLeftToTheCallerAsInLoadImages(int orientation)
     {
         string path = ImageFixtures.Jpeg($"exif_orientation{orientation}_13x7");
         RgbImage stored = MLImages.LoadRgb(path);
@@ -55,7 +55,7 @@ public sealed class SkiaSharpPhotoTests(ITestOutputHelper output)
     /// <summary>Opaque PNGs decode identically; with alpha, SkiaSharp's colours agree but LoadImages premultiplies them.</summary>
     [Theory]
     [MemberData(nameof(PngFixtures))]
-    public void Png_fixtures_decode_as_the_png_decoder_does_with_alpha_premultiplied(string name)
+    public void PngFixturesDecodeAsThePngDecoderDoesWithAlphaPremultiplied(string name)
     {
         string path = ImageFixtures.Png(name);
         RgbImage ours = ImageDecoder.DecodeRgb(path);
@@ -84,7 +84,7 @@ public sealed class SkiaSharpPhotoTests(ITestOutputHelper output)
     [Theory]
     [InlineData("unsupported_12bit")]
     [InlineData("unsupported_lossless")]
-    public void Jpegs_skiasharp_cannot_decode_are_refused_naming_the_file(string name)
+    public void JpegsSkiasharpCannotDecodeAreRefusedNamingTheFile(string name)
     {
         string path = ImageFixtures.Jpeg(name);
         var e = Assert.Throws<InvalidImageContentException>(() => MLImages.LoadRgb(path));
@@ -96,14 +96,14 @@ public sealed class SkiaSharpPhotoTests(ITestOutputHelper output)
     [Theory]
     [InlineData("unsupported_arithmetic")]
     [InlineData("unsupported_cmyk")]
-    public void Arithmetic_coded_and_cmyk_jpegs_decode(string name)
+    public void ArithmeticCodedAndCmykJpegsDecode(string name)
     {
         RgbImage image = MLImages.LoadRgb(ImageFixtures.Jpeg(name));
         Assert.Equal((16, 16), (image.Width, image.Height));
     }
 
     [Fact]
-    public void Huge_declared_dimensions_are_refused_from_the_header_before_decoding()
+    public void HugeDeclaredDimensionsAreRefusedFromTheHeaderBeforeDecoding()
     {
         byte[] data = WithDeclaredSize(File.ReadAllBytes(ImageFixtures.Jpeg("baseline_420_q75_7x5")), 60000, 50000);
 
@@ -116,7 +116,7 @@ public sealed class SkiaSharpPhotoTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_size_limit_counts_width_times_height()
+    public void TheSizeLimitCountsWidthTimesHeight()
     {
         string path = ImageFixtures.Jpeg("baseline_420_q75_7x5");
         var e = Assert.Throws<ImageTooLargeException>(() => MLImages.LoadRgb(path, new ImageDecoderOptions { MaxPixels = 34 }));
@@ -125,7 +125,7 @@ public sealed class SkiaSharpPhotoTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_file_cut_short_decodes_with_its_missing_rows_filled_as_in_LoadImages()
+    public void AFileCutShortDecodesWithItsMissingRowsFilledAsInLoadImages()
     {
         byte[] data = File.ReadAllBytes(ImageFixtures.Jpeg("baseline_420_q85_61x45"));
         RgbImage image = MLImages.DecodeRgb(data[..(data.Length * 2 / 3)]);
@@ -133,13 +133,13 @@ public sealed class SkiaSharpPhotoTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Data_in_no_image_format_is_an_unknown_format()
+    public void DataInNoImageFormatIsAnUnknownFormat()
     {
         Assert.Throws<UnknownImageFormatException>(() => MLImages.DecodeRgb("not an image at all"u8.ToArray()));
     }
 
     [Fact]
-    public void The_png_decoder_sends_jpegs_to_skiasharp()
+    public void ThePngDecoderSendsJpegsToSkiasharp()
     {
         var e = Assert.Throws<UnsupportedImageFeatureException>(() => ImageDecoder.DecodeRgb(ImageFixtures.Jpeg("baseline_420_q75_7x5")));
         Assert.Contains("MLImages.LoadRgb", e.Message);

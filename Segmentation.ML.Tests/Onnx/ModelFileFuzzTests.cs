@@ -32,7 +32,7 @@ public sealed partial class ModelFileFuzzTests(ModelFiles files, ITestOutputHelp
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
     [Fact]
-    public void Damaged_model_files_are_refused_with_typed_errors_only_or_predict_as_before()
+    public void DamagedModelFilesAreRefusedWithTypedErrorsOnlyOrPredictAsBefore()
     {
         var random = new Random(41 + SeedOffset);
         int unchanged = 0, refused = 0, editedLoaded = 0;

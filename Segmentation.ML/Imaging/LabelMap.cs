@@ -6,7 +6,7 @@ namespace Segmentation.ML.Imaging;
 /// </summary>
 public sealed class LabelMap
 {
-    private readonly byte[] _labels;
+    private readonly byte[] labels;
 
     /// <summary>Creates a map of the given size filled with zeros.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is not positive or the map exceeds 2 GB.</exception>
@@ -31,7 +31,7 @@ public sealed class LabelMap
 
         Width = width;
         Height = height;
-        _labels = labels;
+        this.labels = labels;
     }
 
     /// <summary>Width in pixels.</summary>
@@ -41,13 +41,13 @@ public sealed class LabelMap
     public int Height { get; }
 
     /// <summary>All labels, row-major.</summary>
-    public Span<byte> Labels => _labels;
+    public Span<byte> Labels => labels;
 
     /// <summary>The label at (x, y).</summary>
     public byte this[int x, int y]
     {
-        get => _labels[Offset(x, y)];
-        set => _labels[Offset(x, y)] = value;
+        get => labels[Offset(x, y)];
+        set => labels[Offset(x, y)] = value;
     }
 
     /// <summary>The <see cref="Width"/> labels of row <paramref name="y"/>.</summary>
@@ -58,7 +58,7 @@ public sealed class LabelMap
             throw new ArgumentOutOfRangeException(nameof(y), y, $"Row must be in 0..{Height - 1}.");
         }
 
-        return _labels.AsSpan(y * Width, Width);
+        return labels.AsSpan(y * Width, Width);
     }
 
     private int Offset(int x, int y)

@@ -8,27 +8,27 @@ namespace Segmentation.ML.Imaging;
 /// </summary>
 public sealed class Palette
 {
-    private readonly Rgb24[] _colors;
-    private readonly FrozenDictionary<int, byte> _indexOfColor;
+    private readonly Rgb24[] colors;
+    private readonly FrozenDictionary<int, byte> indexOfColor;
 
     /// <summary>Creates a palette from 1..256 colours; entry i is the colour of label i.</summary>
     /// <exception cref="ArgumentException">There are no colours or more than 256.</exception>
     public Palette(IEnumerable<Rgb24> colors)
     {
         ArgumentNullException.ThrowIfNull(colors);
-        _colors = colors.ToArray();
-        if (_colors.Length is 0 or > 256)
+        this.colors = colors.ToArray();
+        if (this.colors.Length is 0 or > 256)
         {
-            throw new ArgumentException($"A palette holds 1..256 colours; {_colors.Length} were given.", nameof(colors));
+            throw new ArgumentException($"A palette holds 1..256 colours; {this.colors.Length} were given.", nameof(colors));
         }
 
         var index = new Dictionary<int, byte>();
-        for (int i = 0; i < _colors.Length; i++)
+        for (int i = 0; i < this.colors.Length; i++)
         {
-            index.TryAdd(_colors[i].Packed, (byte)i);
+            index.TryAdd(this.colors[i].Packed, (byte)i);
         }
 
-        _indexOfColor = index.ToFrozenDictionary();
+        indexOfColor = index.ToFrozenDictionary();
     }
 
     /// <summary>
@@ -38,16 +38,16 @@ public sealed class Palette
     public static Palette Voc { get; } = CreateVoc();
 
     /// <summary>Number of entries.</summary>
-    public int Count => _colors.Length;
+    public int Count => colors.Length;
 
     /// <summary>The colour of label <paramref name="index"/>.</summary>
-    public Rgb24 this[int index] => _colors[index];
+    public Rgb24 this[int index] => colors[index];
 
     /// <summary>The entries in label order.</summary>
-    public ReadOnlySpan<Rgb24> Colors => _colors;
+    public ReadOnlySpan<Rgb24> Colors => colors;
 
     /// <summary>Finds the label whose colour is <paramref name="color"/> (the lowest if several share it).</summary>
-    public bool TryGetIndex(Rgb24 color, out byte index) => _indexOfColor.TryGetValue(color.Packed, out index);
+    public bool TryGetIndex(Rgb24 color, out byte index) => indexOfColor.TryGetValue(color.Packed, out index);
 
     /// <summary>Converts a colour-coded mask to labels.</summary>
     /// <exception cref="InvalidImageContentException">A pixel's colour is not in the palette; the message gives the colour and position.</exception>
@@ -64,7 +64,7 @@ public sealed class Palette
             int packed = (rgb[3 * i] << 16) | (rgb[3 * i + 1] << 8) | rgb[3 * i + 2];
             if (packed != lastPacked)
             {
-                if (!_indexOfColor.TryGetValue(packed, out lastIndex))
+                if (!indexOfColor.TryGetValue(packed, out lastIndex))
                 {
                     throw new InvalidImageContentException(
                         $"colour ({rgb[3 * i]}, {rgb[3 * i + 1]}, {rgb[3 * i + 2]}) at ({i % colorMask.Width}, {i / colorMask.Width}) is not in the palette of {Count} colours");
@@ -88,9 +88,9 @@ public sealed class Palette
         Span<byte> rgb = image.Pixels;
         for (int i = 0; i < input.Length; i++)
         {
-            if (input[i] < _colors.Length)
+            if (input[i] < colors.Length)
             {
-                Rgb24 c = _colors[input[i]];
+                Rgb24 c = colors[input[i]];
                 rgb[3 * i] = c.R;
                 rgb[3 * i + 1] = c.G;
                 rgb[3 * i + 2] = c.B;

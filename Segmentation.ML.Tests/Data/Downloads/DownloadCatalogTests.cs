@@ -5,12 +5,12 @@ namespace Segmentation.ML.Tests.Data.Downloads;
 /// <summary>The catalog's published facts, URL overrides, checksums and the weights cache. No network.</summary>
 public sealed class DownloadCatalogTests : IDisposable
 {
-    private readonly TempDataset _temp = new();
+    private readonly TempDataset temp = new();
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => temp.Dispose();
 
     [Fact]
-    public void The_catalog_holds_the_published_urls_and_checksums()
+    public void TheCatalogHoldsThePublishedUrlsAndChecksums()
     {
         Assert.Equal("http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar", DownloadSources.Voc2012.Url.ToString());
         Assert.Equal("md5:6cd6e144f989b92b3379bac3b3de84fd", DownloadSources.Voc2012.Hash!.ToString());
@@ -30,7 +30,7 @@ public sealed class DownloadCatalogTests : IDisposable
     }
 
     [Fact]
-    public void Names_are_found_case_insensitively()
+    public void NamesAreFoundCaseInsensitively()
     {
         Assert.Same(DownloadSources.CamVid, DownloadSources.FindDataset("CamVid"));
         Assert.Same(DownloadSources.MobileNetV2, DownloadSources.FindWeights("MOBILENET_V2"));
@@ -39,7 +39,7 @@ public sealed class DownloadCatalogTests : IDisposable
     }
 
     [Fact]
-    public void Urls_resolve_override_then_mirror_then_published()
+    public void UrlsResolveOverrideThenMirrorThenPublished()
     {
         var voc = DownloadSources.Voc2012;
         Assert.Equal(voc.Url, voc.ResolveUrl());
@@ -58,7 +58,7 @@ public sealed class DownloadCatalogTests : IDisposable
     [InlineData("vgg16.pth", null)]
     [InlineData("model-abc.pth", null)]
     [InlineData("model-ABCDEF12.pth", null)]
-    public void Torch_hub_file_names_carry_a_sha256_prefix(string fileName, string? prefix)
+    public void TorchHubFileNamesCarryASha256Prefix(string fileName, string? prefix)
     {
         var hash = FileHash.FromTorchHubFileName(fileName);
 
@@ -67,7 +67,7 @@ public sealed class DownloadCatalogTests : IDisposable
     }
 
     [Fact]
-    public void Checksums_parse_match_prefixes_and_reject_malformed_values()
+    public void ChecksumsParseMatchPrefixesAndRejectMalformedValues()
     {
         var md5 = FileHash.Parse("md5:6CD6E144F989B92B3379BAC3B3DE84FD");
         Assert.Equal((HashAlgorithmKind.Md5, "6cd6e144f989b92b3379bac3b3de84fd", false), (md5.Algorithm, md5.Hex, md5.IsPrefix));
@@ -81,14 +81,14 @@ public sealed class DownloadCatalogTests : IDisposable
     }
 
     [Fact]
-    public void The_content_check_lists_every_problem()
+    public void TheContentCheckListsEveryProblem()
     {
-        _temp.WriteText("camvid/train.txt", "");
-        _temp.WriteText("camvid/train/a.png", "");
-        _temp.WriteText("camvid/trainannot/a.png", "");
-        _temp.WriteText("camvid/train/b.png", "");
+        temp.WriteText("camvid/train.txt", "");
+        temp.WriteText("camvid/train/a.png", "");
+        temp.WriteText("camvid/trainannot/a.png", "");
+        temp.WriteText("camvid/train/b.png", "");
 
-        var problems = DownloadSources.CamVid.Content!.FindProblems(_temp.PathOf("camvid"));
+        var problems = DownloadSources.CamVid.Content!.FindProblems(temp.PathOf("camvid"));
 
         Assert.Contains("file val.txt is missing", problems);
         Assert.Contains("train/ and trainannot/ hold 1 image+annotation pairs; expected 367", problems);
@@ -96,11 +96,11 @@ public sealed class DownloadCatalogTests : IDisposable
     }
 
     [Fact]
-    public void The_weights_folder_follows_segml_cache_then_xdg_then_the_home_cache()
+    public void TheWeightsFolderFollowsSegmlCacheThenXdgThenTheHomeCache()
     {
-        string explicitFolder = _temp.PathOf("mine");
+        string explicitFolder = temp.PathOf("mine");
         Assert.Equal(explicitFolder, WeightsCache.DirectoryFrom(name => name == "SEGML_CACHE" ? explicitFolder : "/ignored"));
-        Assert.Equal(Path.Combine(_temp.Root, "xdg", "segml", "weights"), WeightsCache.DirectoryFrom(name => name == "XDG_CACHE_HOME" ? _temp.PathOf("xdg") : null));
+        Assert.Equal(Path.Combine(temp.Root, "xdg", "segml", "weights"), WeightsCache.DirectoryFrom(name => name == "XDG_CACHE_HOME" ? temp.PathOf("xdg") : null));
         string fallback = WeightsCache.DirectoryFrom(_ => null);
         Assert.EndsWith(Path.Combine("segml", "weights"), fallback);
         if (!OperatingSystem.IsWindows())
@@ -110,10 +110,10 @@ public sealed class DownloadCatalogTests : IDisposable
     }
 
     [Fact]
-    public void Resolve_returns_paths_as_is_and_names_from_the_cache_or_says_how_to_fetch()
+    public void ResolveReturnsPathsAsIsAndNamesFromTheCacheOrSaysHowToFetch()
     {
-        string cache = _temp.PathOf("cache");
-        string checkpoint = _temp.WriteText("my.pth", "x");
+        string cache = temp.PathOf("cache");
+        string checkpoint = temp.WriteText("my.pth", "x");
         Assert.Equal(checkpoint, WeightsCache.Resolve(checkpoint, cache));
         Assert.Equal(Path.Combine(cache, "vgg16-397923af.pth"), WeightsCache.PathFor("vgg16", cache));
 
@@ -122,7 +122,7 @@ public sealed class DownloadCatalogTests : IDisposable
         Assert.Contains("segml weights fetch vgg16", missing.Message);
         Assert.Contains(Path.Combine(cache, "vgg16-397923af.pth"), missing.Message);
 
-        _temp.WriteText("cache/vgg16-397923af.pth", "weights");
+        temp.WriteText("cache/vgg16-397923af.pth", "weights");
         Assert.Equal(Path.Combine(cache, "vgg16-397923af.pth"), WeightsCache.Resolve("VGG16", cache));
 
         var unknown = Assert.Throws<FileNotFoundException>(() => WeightsCache.Resolve("resnet50", cache));

@@ -6,23 +6,23 @@ public sealed class FetchCommandTests : IAsyncLifetime
     // The first test may have to build the CLI (see SegmlCli).
     private const int TestTimeout = 300_000;
 
-    private readonly LoopbackHttpServer _server = new();
-    private readonly TempDataset _temp = new();
+    private readonly LoopbackHttpServer server = new();
+    private readonly TempDataset temp = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        await _server.DisposeAsync();
-        _temp.Dispose();
+        await server.DisposeAsync();
+        temp.Dispose();
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task Data_fetch_voc_unpacks_the_tar_into_vocdevkit()
+    public async Task DataFetchVocUnpacksTheTarIntoVocdevkit()
     {
         byte[] tar = DownloadFixtures.VocTar();
-        var url = _server.Serve("/VOCtrainval_11-May-2012.tar", tar);
-        string dest = _temp.PathOf("data");
+        var url = server.Serve("/VOCtrainval_11-May-2012.tar", tar);
+        string dest = temp.PathOf("data");
 
         var run = await SegmlCli.InvokeAsync("DataFetchCommand", ["voc", "--dest", dest, "--url", url.ToString(), "--checksum", "md5:" + DownloadFixtures.Md5(tar)]);
 
@@ -39,14 +39,14 @@ public sealed class FetchCommandTests : IAsyncLifetime
         var again = await SegmlCli.InvokeAsync("DataFetchCommand", ["voc", "--dest", dest, "--url", url.ToString()]);
         Assert.Equal(0, again.ExitCode);
         Assert.Contains("already complete", again.Output);
-        Assert.Single(_server.Requests);
+        Assert.Single(server.Requests);
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task Data_fetch_camvid_unpacks_the_camvid_folder_and_checks_it()
+    public async Task DataFetchCamvidUnpacksTheCamvidFolderAndChecksIt()
     {
-        var url = _server.Serve("/master.zip", DownloadFixtures.CamVidZip());
-        string dest = _temp.PathOf("data");
+        var url = server.Serve("/master.zip", DownloadFixtures.CamVidZip());
+        string dest = temp.PathOf("data");
 
         var run = await SegmlCli.InvokeAsync("DataFetchCommand", ["camvid", "--dest", dest, "--url", url.ToString(), "--keep-archive"]);
 
@@ -58,11 +58,11 @@ public sealed class FetchCommandTests : IAsyncLifetime
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task Weights_fetch_stores_the_checkpoint_in_the_cache()
+    public async Task WeightsFetchStoresTheCheckpointInTheCache()
     {
         var (content, fileName) = DownloadFixtures.Weights("mobilenet_v2");
-        var url = _server.Serve("/models/" + fileName, content);
-        string cache = _temp.PathOf("cache");
+        var url = server.Serve("/models/" + fileName, content);
+        string cache = temp.PathOf("cache");
 
         var run = await SegmlCli.InvokeAsync("WeightsFetchCommand", ["mobilenet_v2", "--url", url.ToString(), "--cache", cache]);
 
@@ -75,10 +75,10 @@ public sealed class FetchCommandTests : IAsyncLifetime
     [Theory(Timeout = TestTimeout)]
     [InlineData("DataFetchCommand", "voc")]
     [InlineData("WeightsFetchCommand", "vgg16")]
-    public async Task A_404_exits_1_with_one_clear_line(string command, string name)
+    public async Task A404Exits1WithOneClearLine(string command, string name)
     {
-        var url = new Uri(_server.BaseUrl, "/nothing-here/vgg16-397923af.pth");
-        string folder = _temp.PathOf("out");
+        var url = new Uri(server.BaseUrl, "/nothing-here/vgg16-397923af.pth");
+        string folder = temp.PathOf("out");
         string[] args = command == "DataFetchCommand" ? [name, "--dest", folder, "--url", url.ToString()] : [name, "--cache", folder, "--url", url.ToString()];
 
         var run = await SegmlCli.InvokeAsync(command, args);
@@ -91,11 +91,11 @@ public sealed class FetchCommandTests : IAsyncLifetime
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task Cancelling_exits_130_and_keeps_a_part_that_the_next_run_resumes()
+    public async Task CancellingExits130AndKeepsAPartThatTheNextRunResumes()
     {
         var (content, fileName) = DownloadFixtures.Weights("vgg11", length: 400_000);
-        var url = _server.Serve("/" + fileName, content, new ServeBehaviour { StallAfterBytes = 150_000 });
-        string cache = _temp.PathOf("cache");
+        var url = server.Serve("/" + fileName, content, new ServeBehaviour { StallAfterBytes = 150_000 });
+        string cache = temp.PathOf("cache");
         string part = Path.Combine(cache, fileName + ".part");
         using var cancellation = new CancellationTokenSource();
         var watcher = Task.Run(async () =>
@@ -116,23 +116,23 @@ public sealed class FetchCommandTests : IAsyncLifetime
         Assert.Contains("run the same command again to resume", run.Error);
         Assert.Equal([fileName + ".part"], Directory.EnumerateFileSystemEntries(cache).Select(Path.GetFileName));
 
-        _server.Serve("/" + fileName, content);
+        server.Serve("/" + fileName, content);
         var resumed = await SegmlCli.InvokeAsync("WeightsFetchCommand", ["vgg11", "--url", url.ToString(), "--cache", cache]);
 
         Assert.True(resumed.ExitCode == 0, resumed.Error);
         Assert.Equal(content, File.ReadAllBytes(Path.Combine(cache, fileName)));
-        Assert.Equal("bytes=150000-", _server.Requests[^1].Range);
+        Assert.Equal("bytes=150000-", server.Requests[^1].Range);
     }
 
     [Theory(Timeout = TestTimeout)]
     [InlineData("--checksum", "crc32:1234")]
     [InlineData("--url", "not a url")]
-    public async Task Malformed_options_are_usage_errors(string option, string value)
+    public async Task MalformedOptionsAreUsageErrors(string option, string value)
     {
-        var run = await SegmlCli.InvokeAsync("DataFetchCommand", ["voc", "--dest", _temp.PathOf("data"), option, value]);
+        var run = await SegmlCli.InvokeAsync("DataFetchCommand", ["voc", "--dest", temp.PathOf("data"), option, value]);
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains(value, run.Error);
-        Assert.Empty(_server.Requests);
+        Assert.Empty(server.Requests);
     }
 }

@@ -9,18 +9,18 @@ public sealed class FileDownloaderTests : IAsyncLifetime
     private const int TestTimeout = 30_000;
     private static readonly byte[] Content = DownloadFixtures.Bytes(300_000);
 
-    private readonly LoopbackHttpServer _server = new();
-    private readonly TempDataset _temp = new();
+    private readonly LoopbackHttpServer server = new();
+    private readonly TempDataset temp = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        await _server.DisposeAsync();
-        _temp.Dispose();
+        await server.DisposeAsync();
+        temp.Dispose();
     }
 
-    private string Destination => _temp.PathOf("downloads/file.bin");
+    private string Destination => temp.PathOf("downloads/file.bin");
 
     private static FileDownloader Downloader(int maxRetries = 0, double idleSeconds = 10) => new(
         new SocketsHttpHandler { UseProxy = false },
@@ -30,9 +30,9 @@ public sealed class FileDownloaderTests : IAsyncLifetime
     [InlineData("sha256")]
     [InlineData("sha256-prefix")]
     [InlineData("md5")]
-    public async Task Downloads_verifies_and_renames_the_part(string hashKind)
+    public async Task DownloadsVerifiesAndRenamesThePart(string hashKind)
     {
-        var url = _server.Serve("/file.bin", Content);
+        var url = server.Serve("/file.bin", Content);
         var hash = hashKind switch
         {
             "sha256" => FileHash.Sha256(DownloadFixtures.Sha256(Content)),
@@ -48,14 +48,14 @@ public sealed class FileDownloaderTests : IAsyncLifetime
         Assert.False(File.Exists(FileDownloader.PartPath(Destination)));
         Assert.Equal(Content.Length, result.BytesTransferred);
         Assert.True(hash.Matches(result.ActualHash!));
-        var request = Assert.Single(_server.Requests);
+        var request = Assert.Single(server.Requests);
         Assert.Null(request.Range);
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task Reports_progress_up_to_the_total()
+    public async Task ReportsProgressUpToTheTotal()
     {
-        var url = _server.Serve("/file.bin", Content);
+        var url = server.Serve("/file.bin", Content);
         var reports = new List<DownloadProgress>();
         using var downloader = Downloader();
 
@@ -68,10 +68,10 @@ public sealed class FileDownloaderTests : IAsyncLifetime
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task An_interrupted_download_resumes_with_a_range_request_for_the_rest()
+    public async Task AnInterruptedDownloadResumesWithARangeRequestForTheRest()
     {
-        const int DroppedAfter = 100_000;
-        var url = _server.Serve("/file.bin", Content, new ServeBehaviour { DropAfterBytes = DroppedAfter });
+        const int droppedAfter = 100_000;
+        var url = server.Serve("/file.bin", Content, new ServeBehaviour { DropAfterBytes = droppedAfter });
         var hash = FileHash.Sha256(DownloadFixtures.Sha256(Content));
         using var downloader = Downloader(maxRetries: 0);
 
@@ -79,23 +79,23 @@ public sealed class FileDownloaderTests : IAsyncLifetime
         Assert.Equal(DownloadProblem.ConnectionLost, lost.Problem);
         Assert.Equal(url, lost.Url);
         Assert.False(File.Exists(Destination));
-        Assert.Equal(DroppedAfter, new FileInfo(FileDownloader.PartPath(Destination)).Length);
+        Assert.Equal(droppedAfter, new FileInfo(FileDownloader.PartPath(Destination)).Length);
 
         var result = await downloader.DownloadAsync(url, Destination, hash);
 
         Assert.Equal(DownloadOutcome.Resumed, result.Outcome);
         Assert.Equal(Content, File.ReadAllBytes(Destination));
-        Assert.Equal(Content.Length - DroppedAfter, result.BytesTransferred);
-        var requests = _server.Requests;
+        Assert.Equal(Content.Length - droppedAfter, result.BytesTransferred);
+        var requests = server.Requests;
         Assert.Equal(2, requests.Count);
-        Assert.Equal((null, 200, DroppedAfter), (requests[0].Range, requests[0].Status, requests[0].BodyBytesSent));
-        Assert.Equal(($"bytes={DroppedAfter}-", 206, Content.Length - DroppedAfter), (requests[1].Range, requests[1].Status, requests[1].BodyBytesSent));
+        Assert.Equal((null, 200, droppedAfter), (requests[0].Range, requests[0].Status, requests[0].BodyBytesSent));
+        Assert.Equal(($"bytes={droppedAfter}-", 206, Content.Length - droppedAfter), (requests[1].Range, requests[1].Status, requests[1].BodyBytesSent));
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task A_lost_connection_is_retried_within_the_call_by_resuming()
+    public async Task ALostConnectionIsRetriedWithinTheCallByResuming()
     {
-        var url = _server.Serve("/file.bin", Content, new ServeBehaviour { DropAfterBytes = 50_000, DropTimes = 2 });
+        var url = server.Serve("/file.bin", Content, new ServeBehaviour { DropAfterBytes = 50_000, DropTimes = 2 });
         using var downloader = Downloader(maxRetries: 2);
 
         var result = await downloader.DownloadAsync(url, Destination, FileHash.Sha256(DownloadFixtures.Sha256(Content)));
@@ -103,29 +103,29 @@ public sealed class FileDownloaderTests : IAsyncLifetime
         Assert.Equal(DownloadOutcome.Downloaded, result.Outcome);
         Assert.Equal(Content, File.ReadAllBytes(Destination));
         Assert.Equal(Content.Length, result.BytesTransferred);
-        Assert.Equal([null, "bytes=50000-", "bytes=100000-"], _server.Requests.Select(r => r.Range));
+        Assert.Equal([null, "bytes=50000-", "bytes=100000-"], server.Requests.Select(r => r.Range));
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task A_server_ignoring_the_range_makes_the_download_start_over()
+    public async Task AServerIgnoringTheRangeMakesTheDownloadStartOver()
     {
-        var url = _server.Serve("/file.bin", Content, new ServeBehaviour { IgnoreRange = true });
-        File.WriteAllBytes(_temp.PathOf("downloads/file.bin.part"), EnsureFolder(DownloadFixtures.Bytes(1000, seed: 99)));
+        var url = server.Serve("/file.bin", Content, new ServeBehaviour { IgnoreRange = true });
+        File.WriteAllBytes(temp.PathOf("downloads/file.bin.part"), EnsureFolder(DownloadFixtures.Bytes(1000, seed: 99)));
         using var downloader = Downloader();
 
         var result = await downloader.DownloadAsync(url, Destination, FileHash.Sha256(DownloadFixtures.Sha256(Content)));
 
         Assert.Equal(DownloadOutcome.Downloaded, result.Outcome);
         Assert.Equal(Content, File.ReadAllBytes(Destination));
-        var request = Assert.Single(_server.Requests);
+        var request = Assert.Single(server.Requests);
         Assert.Equal(("bytes=1000-", 200), (request.Range, request.Status));
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task A_complete_part_answered_with_416_is_verified_and_kept()
+    public async Task ACompletePartAnsweredWith416IsVerifiedAndKept()
     {
-        var url = _server.Serve("/file.bin", Content);
-        File.WriteAllBytes(_temp.PathOf("downloads/file.bin.part"), EnsureFolder(Content));
+        var url = server.Serve("/file.bin", Content);
+        File.WriteAllBytes(temp.PathOf("downloads/file.bin.part"), EnsureFolder(Content));
         using var downloader = Downloader();
 
         var result = await downloader.DownloadAsync(url, Destination, FileHash.Sha256(DownloadFixtures.Sha256(Content)));
@@ -133,26 +133,26 @@ public sealed class FileDownloaderTests : IAsyncLifetime
         Assert.Equal(DownloadOutcome.Resumed, result.Outcome);
         Assert.Equal(0, result.BytesTransferred);
         Assert.Equal(Content, File.ReadAllBytes(Destination));
-        Assert.Equal(416, Assert.Single(_server.Requests).Status);
+        Assert.Equal(416, Assert.Single(server.Requests).Status);
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task A_part_longer_than_the_file_is_discarded_and_downloaded_again()
+    public async Task APartLongerThanTheFileIsDiscardedAndDownloadedAgain()
     {
-        var url = _server.Serve("/file.bin", Content);
-        File.WriteAllBytes(_temp.PathOf("downloads/file.bin.part"), EnsureFolder(DownloadFixtures.Bytes(Content.Length + 10, seed: 7)));
+        var url = server.Serve("/file.bin", Content);
+        File.WriteAllBytes(temp.PathOf("downloads/file.bin.part"), EnsureFolder(DownloadFixtures.Bytes(Content.Length + 10, seed: 7)));
         using var downloader = Downloader();
 
         await downloader.DownloadAsync(url, Destination);
 
         Assert.Equal(Content, File.ReadAllBytes(Destination));
-        Assert.Equal([416, 200], _server.Requests.Select(r => r.Status));
+        Assert.Equal([416, 200], server.Requests.Select(r => r.Status));
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task A_hash_mismatch_deletes_the_part_and_names_url_and_hashes()
+    public async Task AHashMismatchDeletesThePartAndNamesUrlAndHashes()
     {
-        var url = _server.Serve("/file.bin", Content);
+        var url = server.Serve("/file.bin", Content);
         string wrong = DownloadFixtures.Sha256(DownloadFixtures.Bytes(10));
         using var downloader = Downloader();
 
@@ -170,9 +170,9 @@ public sealed class FileDownloaderTests : IAsyncLifetime
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task A_size_mismatch_is_reported_and_leaves_no_file()
+    public async Task ASizeMismatchIsReportedAndLeavesNoFile()
     {
-        var url = _server.Serve("/file.bin", Content);
+        var url = server.Serve("/file.bin", Content);
         using var downloader = Downloader();
 
         var e = await Assert.ThrowsAsync<DownloadException>(() => downloader.DownloadAsync(url, Destination, expectedSize: Content.Length + 1));
@@ -183,9 +183,9 @@ public sealed class FileDownloaderTests : IAsyncLifetime
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task Cancellation_leaves_only_the_part_which_a_later_call_resumes()
+    public async Task CancellationLeavesOnlyThePartWhichALaterCallResumes()
     {
-        var url = _server.Serve("/file.bin", Content, new ServeBehaviour { StallAfterBytes = 120_000, DropTimes = 0 });
+        var url = server.Serve("/file.bin", Content, new ServeBehaviour { StallAfterBytes = 120_000, DropTimes = 0 });
         using var cancellation = new CancellationTokenSource();
         var progress = new SynchronousProgress<DownloadProgress>(p =>
         {
@@ -201,17 +201,17 @@ public sealed class FileDownloaderTests : IAsyncLifetime
         Assert.False(File.Exists(Destination));
         Assert.Equal(120_000, new FileInfo(FileDownloader.PartPath(Destination)).Length);
 
-        _server.Serve("/file.bin", Content);
+        server.Serve("/file.bin", Content);
         var result = await downloader.DownloadAsync(url, Destination, FileHash.Sha256(DownloadFixtures.Sha256(Content)));
         Assert.Equal(DownloadOutcome.Resumed, result.Outcome);
         Assert.Equal(Content, File.ReadAllBytes(Destination));
-        Assert.Equal("bytes=120000-", _server.Requests[^1].Range);
+        Assert.Equal("bytes=120000-", server.Requests[^1].Range);
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task A_stalled_server_hits_the_idle_timeout_and_the_part_is_kept()
+    public async Task AStalledServerHitsTheIdleTimeoutAndThePartIsKept()
     {
-        var url = _server.Serve("/file.bin", Content, new ServeBehaviour { StallAfterBytes = 10_000 });
+        var url = server.Serve("/file.bin", Content, new ServeBehaviour { StallAfterBytes = 10_000 });
         using var downloader = Downloader(idleSeconds: 0.5);
 
         var started = DateTime.UtcNow;
@@ -224,12 +224,12 @@ public sealed class FileDownloaderTests : IAsyncLifetime
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task The_idle_timeout_bounds_silence_not_the_whole_download()
+    public async Task TheIdleTimeoutBoundsSilenceNotTheWholeDownload()
     {
         // Chunks 0.15 s apart, ten times inside the idle timeout even on a loaded machine; the whole download takes
         // over twice the timeout, so a timeout on the whole download would fail it.
         byte[] content = DownloadFixtures.Bytes(24 * 8192);
-        var url = _server.Serve("/slow.bin", content, new ServeBehaviour { ChunkDelay = TimeSpan.FromMilliseconds(150) });
+        var url = server.Serve("/slow.bin", content, new ServeBehaviour { ChunkDelay = TimeSpan.FromMilliseconds(150) });
         using var downloader = Downloader(idleSeconds: 1.5);
 
         var started = DateTime.UtcNow;
@@ -242,9 +242,9 @@ public sealed class FileDownloaderTests : IAsyncLifetime
     [Theory(Timeout = TestTimeout)]
     [InlineData(404)]
     [InlineData(500)]
-    public async Task Http_errors_carry_the_status_and_url(int status)
+    public async Task HttpErrorsCarryTheStatusAndUrl(int status)
     {
-        var url = status == 404 ? new Uri(_server.BaseUrl, "/missing.bin") : _server.Serve("/file.bin", Content, new ServeBehaviour { Status = status });
+        var url = status == 404 ? new Uri(server.BaseUrl, "/missing.bin") : server.Serve("/file.bin", Content, new ServeBehaviour { Status = status });
         using var downloader = Downloader(maxRetries: 3);
 
         var e = await Assert.ThrowsAsync<DownloadException>(() => downloader.DownloadAsync(url, Destination));
@@ -254,28 +254,28 @@ public sealed class FileDownloaderTests : IAsyncLifetime
         Assert.Equal(url, e.Url);
         Assert.Contains($"HTTP {status}", e.Message);
         Assert.Contains(url.ToString(), e.Message);
-        Assert.Single(_server.Requests);
+        Assert.Single(server.Requests);
         Assert.False(File.Exists(Destination));
         Assert.False(File.Exists(FileDownloader.PartPath(Destination)));
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task An_existing_verified_file_is_not_downloaded_again()
+    public async Task AnExistingVerifiedFileIsNotDownloadedAgain()
     {
-        var url = _server.Serve("/file.bin", Content);
+        var url = server.Serve("/file.bin", Content);
         File.WriteAllBytes(Destination, EnsureFolder(Content));
         using var downloader = Downloader();
 
         var result = await downloader.DownloadAsync(url, Destination, FileHash.Sha256(DownloadFixtures.Sha256(Content)[..8]));
 
         Assert.Equal(DownloadOutcome.AlreadyPresent, result.Outcome);
-        Assert.Empty(_server.Requests);
+        Assert.Empty(server.Requests);
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task An_existing_file_with_the_wrong_hash_is_reported_and_left_alone()
+    public async Task AnExistingFileWithTheWrongHashIsReportedAndLeftAlone()
     {
-        var url = _server.Serve("/file.bin", Content);
+        var url = server.Serve("/file.bin", Content);
         byte[] other = DownloadFixtures.Bytes(500, seed: 3);
         File.WriteAllBytes(Destination, EnsureFolder(other));
         using var downloader = Downloader();
@@ -285,12 +285,12 @@ public sealed class FileDownloaderTests : IAsyncLifetime
         Assert.Equal(DownloadProblem.HashMismatch, e.Problem);
         Assert.Contains("delete it", e.Message);
         Assert.Equal(other, File.ReadAllBytes(Destination));
-        Assert.Empty(_server.Requests);
+        Assert.Empty(server.Requests);
     }
 
     private byte[] EnsureFolder(byte[] content)
     {
-        Directory.CreateDirectory(_temp.PathOf("downloads"));
+        Directory.CreateDirectory(temp.PathOf("downloads"));
         return content;
     }
 }

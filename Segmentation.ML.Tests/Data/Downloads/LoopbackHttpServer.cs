@@ -36,68 +36,68 @@ internal sealed record ServedRequest(string Path, string? Range, int Status, lon
 /// </summary>
 internal sealed class LoopbackHttpServer : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentDictionary<string, (byte[] Content, ServeBehaviour Behaviour)> _resources = new();
-    private readonly ConcurrentDictionary<string, int> _requestCounts = new();
-    private readonly ConcurrentQueue<ServedRequest> _requests = new();
-    private readonly ConcurrentBag<Task> _connections = [];
-    private readonly Task _acceptLoop;
+    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource stop = new();
+    private readonly ConcurrentDictionary<string, (byte[] Content, ServeBehaviour Behaviour)> resources = new();
+    private readonly ConcurrentDictionary<string, int> requestCounts = new();
+    private readonly ConcurrentQueue<ServedRequest> requests = new();
+    private readonly ConcurrentBag<Task> connections = [];
+    private readonly Task acceptLoop;
 
     public LoopbackHttpServer()
     {
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _acceptLoop = AcceptLoopAsync();
+        listener.Start();
+        Port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        acceptLoop = AcceptLoopAsync();
     }
 
     public int Port { get; }
 
     public Uri BaseUrl => new($"http://127.0.0.1:{Port}/");
 
-    public IReadOnlyList<ServedRequest> Requests => _requests.ToArray();
+    public IReadOnlyList<ServedRequest> Requests => requests.ToArray();
 
     /// <summary>Serves <paramref name="content"/> at <paramref name="path"/> (e.g. "/models/x.pth") and returns its URL.</summary>
     public Uri Serve(string path, byte[] content, ServeBehaviour? behaviour = null)
     {
-        _resources[path] = (content, behaviour ?? new ServeBehaviour());
+        resources[path] = (content, behaviour ?? new ServeBehaviour());
         return new Uri(BaseUrl, path);
     }
 
-    public IReadOnlyList<ServedRequest> RequestsFor(string path) => _requests.Where(request => request.Path == path).ToArray();
+    public IReadOnlyList<ServedRequest> RequestsFor(string path) => requests.Where(request => request.Path == path).ToArray();
 
     public async ValueTask DisposeAsync()
     {
-        _stop.Cancel();
-        _listener.Stop();
+        stop.Cancel();
+        listener.Stop();
         try
         {
-            await _acceptLoop.WaitAsync(TimeSpan.FromSeconds(5));
-            await Task.WhenAll(_connections).WaitAsync(TimeSpan.FromSeconds(5));
+            await acceptLoop.WaitAsync(TimeSpan.FromSeconds(5));
+            await Task.WhenAll(connections).WaitAsync(TimeSpan.FromSeconds(5));
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
         {
             // The connections were torn down on purpose.
         }
 
-        _stop.Dispose();
+        stop.Dispose();
     }
 
     private async Task AcceptLoopAsync()
     {
-        while (!_stop.IsCancellationRequested)
+        while (!stop.IsCancellationRequested)
         {
             TcpClient client;
             try
             {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                client = await listener.AcceptTcpClientAsync(stop.Token);
             }
             catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 return;
             }
 
-            _connections.Add(Task.Run(() => HandleAsync(client)));
+            connections.Add(Task.Run(() => HandleAsync(client)));
         }
     }
 
@@ -108,7 +108,7 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
             try
             {
                 var stream = client.GetStream();
-                var (path, headers) = await ReadRequestAsync(stream, _stop.Token);
+                var (path, headers) = await ReadRequestAsync(stream, stop.Token);
                 await RespondAsync(stream, path, headers);
             }
             catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
@@ -147,14 +147,14 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
     private async Task RespondAsync(NetworkStream stream, string path, Dictionary<string, string> headers)
     {
         string? range = headers.GetValueOrDefault("Range");
-        if (!_resources.TryGetValue(path, out var resource))
+        if (!resources.TryGetValue(path, out var resource))
         {
             await SendStatusAsync(stream, path, range, 404, "Not Found");
             return;
         }
 
         var (content, behaviour) = resource;
-        int count = _requestCounts.AddOrUpdate(path, 1, (_, n) => n + 1);
+        int count = requestCounts.AddOrUpdate(path, 1, (_, n) => n + 1);
         if (behaviour.Status is int status)
         {
             await SendStatusAsync(stream, path, range, status, status == 500 ? "Internal Server Error" : "Error");
@@ -170,7 +170,7 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
             if (start >= content.Length)
             {
                 await SendAsync(stream, $"HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */{content.Length}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-                _requests.Enqueue(new ServedRequest(path, range, 416, 0));
+                requests.Enqueue(new ServedRequest(path, range, 416, 0));
                 return;
             }
 
@@ -204,24 +204,24 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
             {
                 if (behaviour.ChunkDelay > TimeSpan.Zero)
                 {
-                    await Task.Delay(behaviour.ChunkDelay, _stop.Token);
+                    await Task.Delay(behaviour.ChunkDelay, stop.Token);
                 }
 
                 int chunk = (int)Math.Min(8192, limit - sent);
-                await stream.WriteAsync(content.AsMemory((int)(start + sent), chunk), _stop.Token);
+                await stream.WriteAsync(content.AsMemory((int)(start + sent), chunk), stop.Token);
                 sent += chunk;
             }
 
-            await stream.FlushAsync(_stop.Token);
+            await stream.FlushAsync(stop.Token);
         }
         finally
         {
-            _requests.Enqueue(new ServedRequest(path, range, code, sent));
+            requests.Enqueue(new ServedRequest(path, range, code, sent));
         }
 
         if (behaviour.StallAfterBytes is not null)
         {
-            await Task.Delay(Timeout.Infinite, _stop.Token);
+            await Task.Delay(Timeout.Infinite, stop.Token);
         }
     }
 
@@ -229,9 +229,9 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
     {
         byte[] body = Encoding.ASCII.GetBytes($"{status} {reason}\n");
         await SendAsync(stream, $"HTTP/1.1 {status} {reason}\r\nContent-Length: {body.Length}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n");
-        await stream.WriteAsync(body, _stop.Token);
-        _requests.Enqueue(new ServedRequest(path, range, status, 0));
+        await stream.WriteAsync(body, stop.Token);
+        requests.Enqueue(new ServedRequest(path, range, status, 0));
     }
 
-    private Task SendAsync(NetworkStream stream, string text) => stream.WriteAsync(Encoding.ASCII.GetBytes(text), _stop.Token).AsTask();
+    private Task SendAsync(NetworkStream stream, string text) => stream.WriteAsync(Encoding.ASCII.GetBytes(text), stop.Token).AsTask();
 }

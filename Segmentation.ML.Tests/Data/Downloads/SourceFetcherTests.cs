@@ -7,28 +7,28 @@ public sealed class SourceFetcherTests : IAsyncLifetime
 {
     private const int TestTimeout = 60_000;
 
-    private readonly LoopbackHttpServer _server = new();
-    private readonly TempDataset _temp = new();
-    private readonly FileDownloader _downloader = new(new SocketsHttpHandler { UseProxy = false },
+    private readonly LoopbackHttpServer server = new();
+    private readonly TempDataset temp = new();
+    private readonly FileDownloader downloader = new(new SocketsHttpHandler { UseProxy = false },
         new FileDownloaderOptions { MaxRetries = 0, IdleTimeout = TimeSpan.FromSeconds(10) });
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        _downloader.Dispose();
-        await _server.DisposeAsync();
-        _temp.Dispose();
+        downloader.Dispose();
+        await server.DisposeAsync();
+        temp.Dispose();
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task Voc_lands_in_vocdevkit_and_a_second_fetch_finds_it_complete()
+    public async Task VocLandsInVocdevkitAndASecondFetchFindsItComplete()
     {
         byte[] tar = DownloadFixtures.VocTar();
-        var url = _server.Serve("/voc/VOCtrainval_11-May-2012.tar", tar);
-        string dest = _temp.PathOf("data");
+        var url = server.Serve("/voc/VOCtrainval_11-May-2012.tar", tar);
+        string dest = temp.PathOf("data");
         var options = new FetchOptions { Url = url.ToString(), Hash = FileHash.Md5(DownloadFixtures.Md5(tar)) };
-        var fetcher = new SourceFetcher(_downloader);
+        var fetcher = new SourceFetcher(downloader);
 
         var first = await fetcher.FetchAsync(DownloadSources.Voc2012, dest, options);
 
@@ -43,16 +43,16 @@ public sealed class SourceFetcherTests : IAsyncLifetime
 
         var second = await fetcher.FetchAsync(DownloadSources.Voc2012, dest, options);
         Assert.True(second.WasAlreadyPresent);
-        Assert.Single(_server.Requests);
+        Assert.Single(server.Requests);
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task Voc_with_the_published_md5_rejects_other_bytes()
+    public async Task VocWithThePublishedMd5RejectsOtherBytes()
     {
-        var url = _server.Serve("/VOCtrainval_11-May-2012.tar", DownloadFixtures.VocTar());
-        string dest = _temp.PathOf("data");
+        var url = server.Serve("/VOCtrainval_11-May-2012.tar", DownloadFixtures.VocTar());
+        string dest = temp.PathOf("data");
 
-        var e = await Assert.ThrowsAsync<DownloadException>(() => new SourceFetcher(_downloader).FetchAsync(DownloadSources.Voc2012, dest, new FetchOptions { MirrorBase = _server.BaseUrl.ToString() }));
+        var e = await Assert.ThrowsAsync<DownloadException>(() => new SourceFetcher(downloader).FetchAsync(DownloadSources.Voc2012, dest, new FetchOptions { MirrorBase = server.BaseUrl.ToString() }));
 
         Assert.Equal(DownloadProblem.HashMismatch, e.Problem);
         Assert.Equal("6cd6e144f989b92b3379bac3b3de84fd", e.ExpectedHash);
@@ -61,12 +61,12 @@ public sealed class SourceFetcherTests : IAsyncLifetime
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task CamVid_is_checked_by_content_and_lands_in_camvid()
+    public async Task CamVidIsCheckedByContentAndLandsInCamvid()
     {
-        var url = _server.Serve("/master.zip", DownloadFixtures.CamVidZip());
-        string dest = _temp.PathOf("data");
+        var url = server.Serve("/master.zip", DownloadFixtures.CamVidZip());
+        string dest = temp.PathOf("data");
 
-        var result = await new SourceFetcher(_downloader).FetchAsync(DownloadSources.CamVid, dest, new FetchOptions { Url = url.ToString() });
+        var result = await new SourceFetcher(downloader).FetchAsync(DownloadSources.CamVid, dest, new FetchOptions { Url = url.ToString() });
 
         Assert.Equal(Path.Combine(dest, "camvid"), result.Path);
         Assert.Empty(DownloadSources.CamVid.Content!.FindProblems(result.Path));
@@ -76,12 +76,12 @@ public sealed class SourceFetcherTests : IAsyncLifetime
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task CamVid_with_missing_pairs_is_refused_and_its_archive_deleted()
+    public async Task CamVidWithMissingPairsIsRefusedAndItsArchiveDeleted()
     {
-        var url = _server.Serve("/master.zip", DownloadFixtures.CamVidZip(train: 366));
-        string dest = _temp.PathOf("data");
+        var url = server.Serve("/master.zip", DownloadFixtures.CamVidZip(train: 366));
+        string dest = temp.PathOf("data");
 
-        var e = await Assert.ThrowsAsync<DownloadException>(() => new SourceFetcher(_downloader).FetchAsync(DownloadSources.CamVid, dest, new FetchOptions { Url = url.ToString() }));
+        var e = await Assert.ThrowsAsync<DownloadException>(() => new SourceFetcher(downloader).FetchAsync(DownloadSources.CamVid, dest, new FetchOptions { Url = url.ToString() }));
 
         Assert.Equal(DownloadProblem.UnexpectedContent, e.Problem);
         Assert.Contains("366 image+annotation pairs; expected 367", e.Message);
@@ -90,25 +90,25 @@ public sealed class SourceFetcherTests : IAsyncLifetime
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task An_incomplete_dataset_folder_is_reported_not_overwritten()
+    public async Task AnIncompleteDatasetFolderIsReportedNotOverwritten()
     {
-        _temp.WriteText("data/camvid/train.txt", "");
+        temp.WriteText("data/camvid/train.txt", "");
 
-        var e = await Assert.ThrowsAsync<DownloadException>(() => new SourceFetcher(_downloader).FetchAsync(DownloadSources.CamVid, _temp.PathOf("data"), new FetchOptions { Url = _server.BaseUrl.ToString() }));
+        var e = await Assert.ThrowsAsync<DownloadException>(() => new SourceFetcher(downloader).FetchAsync(DownloadSources.CamVid, temp.PathOf("data"), new FetchOptions { Url = server.BaseUrl.ToString() }));
 
         Assert.Equal(DownloadProblem.DestinationExists, e.Problem);
         Assert.Contains("val.txt is missing", e.Message);
-        Assert.Empty(_server.Requests);
+        Assert.Empty(server.Requests);
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task Weights_from_a_url_carrying_another_hash_are_stored_and_verified_under_that_name()
+    public async Task WeightsFromAUrlCarryingAnotherHashAreStoredAndVerifiedUnderThatName()
     {
         var (content, fileName) = DownloadFixtures.Weights("vgg16");
-        var url = _server.Serve("/models/" + fileName, content);
-        string cache = _temp.PathOf("cache");
+        var url = server.Serve("/models/" + fileName, content);
+        string cache = temp.PathOf("cache");
 
-        var result = await new SourceFetcher(_downloader).FetchAsync(DownloadSources.Vgg16, cache, new FetchOptions { Url = url.ToString() });
+        var result = await new SourceFetcher(downloader).FetchAsync(DownloadSources.Vgg16, cache, new FetchOptions { Url = url.ToString() });
 
         Assert.Equal(Path.Combine(cache, fileName), result.Path);
         Assert.Equal(content, File.ReadAllBytes(result.Path));
@@ -117,13 +117,13 @@ public sealed class SourceFetcherTests : IAsyncLifetime
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task Weights_whose_bytes_do_not_match_the_name_are_refused()
+    public async Task WeightsWhoseBytesDoNotMatchTheNameAreRefused()
     {
         var (content, _) = DownloadFixtures.Weights("mobilenet_v2");
-        var url = _server.Serve("/models/mobilenet_v2-0badc0de.pth", content);
-        string cache = _temp.PathOf("cache");
+        var url = server.Serve("/models/mobilenet_v2-0badc0de.pth", content);
+        string cache = temp.PathOf("cache");
 
-        var e = await Assert.ThrowsAsync<DownloadException>(() => new SourceFetcher(_downloader).FetchAsync(DownloadSources.MobileNetV2, cache, new FetchOptions { Url = url.ToString() }));
+        var e = await Assert.ThrowsAsync<DownloadException>(() => new SourceFetcher(downloader).FetchAsync(DownloadSources.MobileNetV2, cache, new FetchOptions { Url = url.ToString() }));
 
         Assert.Equal(DownloadProblem.HashMismatch, e.Problem);
         Assert.Equal("0badc0de", e.ExpectedHash);
@@ -131,13 +131,13 @@ public sealed class SourceFetcherTests : IAsyncLifetime
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task Weights_from_a_mirror_keep_the_published_name_and_hash()
+    public async Task WeightsFromAMirrorKeepThePublishedNameAndHash()
     {
         var (content, _) = DownloadFixtures.Weights("vgg11");
-        var url = _server.Serve("/mirror/vgg11-8a719358.pth", content);
+        var url = server.Serve("/mirror/vgg11-8a719358.pth", content);
 
-        var e = await Assert.ThrowsAsync<DownloadException>(() => new SourceFetcher(_downloader).FetchAsync(DownloadSources.Vgg11, _temp.PathOf("cache"),
-            new FetchOptions { MirrorBase = new Uri(_server.BaseUrl, "/mirror").ToString() }));
+        var e = await Assert.ThrowsAsync<DownloadException>(() => new SourceFetcher(downloader).FetchAsync(DownloadSources.Vgg11, temp.PathOf("cache"),
+            new FetchOptions { MirrorBase = new Uri(server.BaseUrl, "/mirror").ToString() }));
 
         Assert.Equal(DownloadProblem.HashMismatch, e.Problem);
         Assert.Equal("8a719358", e.ExpectedHash);

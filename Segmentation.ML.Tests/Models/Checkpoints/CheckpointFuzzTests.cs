@@ -22,7 +22,7 @@ public class CheckpointFuzzTests(ITestOutputHelper output)
     [InlineData("tiny-py2style.pth", 13)]
     [InlineData("tiny.safetensors", 14)]
     [InlineData(DeflatedZip, 15)]
-    public async Task Truncated_and_mutated_checkpoints_fail_only_with_typed_errors(string fixture, int seed)
+    public async Task TruncatedAndMutatedCheckpointsFailOnlyWithTypedErrors(string fixture, int seed)
     {
         byte[] original = Original(fixture);
         var variants = Truncations(original).Concat(Mutants(original, new Random(seed), Mutations)).ToList();
@@ -63,7 +63,7 @@ public class CheckpointFuzzTests(ITestOutputHelper output)
     [InlineData("tiny-legacy.pth", 22)]
     [InlineData("tiny.safetensors", 23)]
     [InlineData(DeflatedZip, 24)]
-    public void Corrupt_files_read_lazily_fail_only_with_typed_errors(string fixture, int seed)
+    public void CorruptFilesReadLazilyFailOnlyWithTypedErrors(string fixture, int seed)
     {
         byte[] original = Original(fixture);
         string folder = Directory.CreateTempSubdirectory("segml-fuzz-").FullName;

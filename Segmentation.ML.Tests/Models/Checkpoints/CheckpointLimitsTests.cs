@@ -16,7 +16,7 @@ public class CheckpointLimitsTests
     private const long MiB = 1 << 20;
 
     [Fact]
-    public void Deflated_storages_declaring_more_than_4_GiB_in_all_are_refused_before_anything_is_inflated()
+    public void DeflatedStoragesDeclaringMoreThan4GiBInAllAreRefusedBeforeAnythingIsInflated()
     {
         // Three 2 GiB storages, each "compressed" into 2.1 MB of noise: within deflate's 1032:1, so only the total refuses them.
         const long elements = (1L << 31) / 4;
@@ -39,7 +39,7 @@ public class CheckpointLimitsTests
     }
 
     [Fact]
-    public void The_inflated_total_is_configurable_and_real_deflate_data_within_it_loads()
+    public void TheInflatedTotalIsConfigurableAndRealDeflateDataWithinItLoads()
     {
         byte[] zip = CraftedZip.Build(
             CraftedZip.Stored("a/data.pkl", TorchPickle.StateDict(("x", "0", 10_000), ("y", "1", 10_000))),
@@ -55,7 +55,7 @@ public class CheckpointLimitsTests
     [Theory]
     [InlineData(39_996, "inflates to 39996 bytes, not the declared 40000")]
     [InlineData(40_004, "inflates to more than the declared 40000 bytes")]
-    public void A_deflated_entry_inflating_to_another_length_than_declared_is_refused(int realLength, string expected)
+    public void ADeflatedEntryInflatingToAnotherLengthThanDeclaredIsRefused(int realLength, string expected)
     {
         var real = CraftedZip.Deflate("a/data/0", new byte[realLength]);
         byte[] zip = CraftedZip.Build(
@@ -69,7 +69,7 @@ public class CheckpointLimitsTests
     }
 
     [Fact]
-    public void A_deflated_entry_with_a_wrong_crc_is_refused()
+    public void ADeflatedEntryWithAWrongCrcIsRefused()
     {
         var real = CraftedZip.Deflate("a/data/0", new byte[400]);
         byte[] zip = CraftedZip.Build(CraftedZip.Stored("a/data.pkl", TorchPickle.StateDict(("x", "0", 100))), real with { Crc = real.Crc ^ 1 });
@@ -80,7 +80,7 @@ public class CheckpointLimitsTests
     }
 
     [Fact]
-    public void A_pickle_longer_than_the_metadata_limit_is_refused_before_it_is_inflated()
+    public void APickleLongerThanTheMetadataLimitIsRefusedBeforeItIsInflated()
     {
         var noise = new byte[100_000];
         new Random(2).NextBytes(noise);
@@ -95,7 +95,7 @@ public class CheckpointLimitsTests
     }
 
     [Fact]
-    public void A_pickle_building_far_more_than_its_length_is_refused_as_it_is_read()
+    public void APickleBuildingFarMoreThanItsLengthIsRefusedAsItIsRead()
     {
         // 400 KB of EMPTY_DICT opcodes: each byte would cost a few hundred bytes of dictionaries, 100+ MB in all.
         byte[] pickle = [0x80, 0x02, .. Enumerable.Repeat((byte)'}', 400_000), (byte)'.'];
@@ -110,7 +110,7 @@ public class CheckpointLimitsTests
     }
 
     [Fact]
-    public void Legacy_pickles_and_safetensors_headers_obey_the_metadata_limit()
+    public void LegacyPicklesAndSafetensorsHeadersObeyTheMetadataLimit()
     {
         var limits = new CheckpointLimits { MaxMetadataBytes = 100 };
 
@@ -123,7 +123,7 @@ public class CheckpointLimitsTests
     }
 
     [Fact]
-    public void A_local_header_that_disagrees_with_the_central_directory_is_refused()
+    public void ALocalHeaderThatDisagreesWithTheCentralDirectoryIsRefused()
     {
         var pickle = CraftedZip.Stored("a/data.pkl", TorchPickle.StateDict(("x", "0", 100)));
         byte[] zip = CraftedZip.Build(pickle, CraftedZip.Deflate("a/data/0", new byte[400]) with { LocalName = "a/data/9" });

@@ -10,7 +10,7 @@ public class PyTorchCheckpointTests
     [InlineData("tiny.pth", CheckpointFormat.PyTorchZip)]
     [InlineData("tiny-legacy.pth", CheckpointFormat.PyTorchLegacy)]
     [InlineData("tiny.safetensors", CheckpointFormat.Safetensors)]
-    public void Every_format_loads_the_tensors_torch_saved(string fixture, CheckpointFormat format)
+    public void EveryFormatLoadsTheTensorsTorchSaved(string fixture, CheckpointFormat format)
     {
         var stateDict = Checkpoint.Load(CheckpointFixtures.PathOf(fixture));
 
@@ -23,7 +23,7 @@ public class PyTorchCheckpointTests
     [InlineData("tiny.pth")]
     [InlineData("tiny-legacy.pth")]
     [InlineData("tiny.safetensors")]
-    public void Streams_load_like_files(string fixture)
+    public void StreamsLoadLikeFiles(string fixture)
     {
         using var stream = new MemoryStream(CheckpointFixtures.Bytes(fixture));
 
@@ -34,7 +34,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void Python2_era_legacy_files_load_with_rebuild_tensor_and_binstring_keys()
+    public void Python2EraLegacyFilesLoadWithRebuildTensorAndBinstringKeys()
     {
         var stateDict = Checkpoint.Load(CheckpointFixtures.PathOf("tiny-py2style.pth"));
 
@@ -43,7 +43,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void Views_with_a_storage_offset_read_their_own_elements()
+    public void ViewsWithAStorageOffsetReadTheirOwnElements()
     {
         var stateDict = Checkpoint.Load(CheckpointFixtures.PathOf("tiny.pth"));
 
@@ -55,7 +55,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void A_pickle_calling_os_system_is_refused_naming_the_global()
+    public void APickleCallingOsSystemIsRefusedNamingTheGlobal()
     {
         var error = Assert.Throws<UnsafeCheckpointException>(() => Checkpoint.Load(CheckpointFixtures.PathOf("evil-os-system.pth")));
 
@@ -66,7 +66,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void A_legacy_pickle_calling_eval_is_refused_naming_the_global()
+    public void ALegacyPickleCallingEvalIsRefusedNamingTheGlobal()
     {
         var error = Assert.Throws<UnsafeCheckpointException>(() => Checkpoint.Load(CheckpointFixtures.PathOf("evil-eval-legacy.pth")));
 
@@ -81,7 +81,7 @@ public class PyTorchCheckpointTests
     [InlineData("torch", "load")]
     [InlineData("torch._utils", "_rebuild_qtensor")]
     [InlineData("__builtin__", "getattr")]
-    public void Any_global_outside_the_allow_list_is_refused(string module, string name)
+    public void AnyGlobalOutsideTheAllowListIsRefused(string module, string name)
     {
         byte[] pickle = [0x80, 0x02, .. Encoding.ASCII.GetBytes($"c{module}\n{name}\n"), (byte)')', (byte)'R', (byte)'.'];
 
@@ -91,7 +91,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void Stack_global_and_inst_are_checked_against_the_allow_list_too()
+    public void StackGlobalAndInstAreCheckedAgainstTheAllowListToo()
     {
         byte[] stackGlobal = [0x80, 0x04, 0x8c, 5, .. "posix"u8, 0x8c, 6, .. "system"u8, 0x93, (byte)')', (byte)'R', (byte)'.'];
         byte[] inst = [0x80, 0x02, (byte)'(', (byte)'i', .. "os\nsystem\n"u8, (byte)'.'];
@@ -101,7 +101,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void A_truncated_zip_is_a_format_error_that_says_so()
+    public void ATruncatedZipIsAFormatErrorThatSaysSo()
     {
         var error = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(CheckpointFixtures.PathOf("truncated.pth")));
 
@@ -111,7 +111,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void Any_top_level_folder_name_and_deflated_entries_are_accepted()
+    public void AnyTopLevelFolderNameAndDeflatedEntriesAreAccepted()
     {
         var original = Entries(CheckpointFixtures.Bytes("tiny.pth"));
         var renamed = original.Select(e => ("another name/" + e.Name[(e.Name.IndexOf('/') + 1)..], e.Bytes)).ToArray();
@@ -122,7 +122,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void A_storage_entry_shorter_than_the_pickle_declares_is_refused()
+    public void AStorageEntryShorterThanThePickleDeclaresIsRefused()
     {
         var entries = Entries(CheckpointFixtures.Bytes("tiny.pth"));
         var shortened = entries.Select(e => e.Name == "tiny/data/0" ? (e.Name, e.Bytes[..^4]) : e).ToArray();
@@ -134,7 +134,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void A_missing_storage_entry_is_refused()
+    public void AMissingStorageEntryIsRefused()
     {
         var entries = Entries(CheckpointFixtures.Bytes("tiny.pth")).Where(e => e.Name != "tiny/data/3").ToArray();
 
@@ -144,7 +144,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void A_truncated_legacy_file_names_the_storage_that_is_cut()
+    public void ATruncatedLegacyFileNamesTheStorageThatIsCut()
     {
         byte[] bytes = CheckpointFixtures.Bytes("tiny-legacy.pth");
 
@@ -155,7 +155,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void TorchScript_archives_and_other_zips_are_explained()
+    public void TorchScriptArchivesAndOtherZipsAreExplained()
     {
         var script = Assert.Throws<CheckpointFormatException>(() =>
             Checkpoint.Load(new MemoryStream(TorchZip(("m/data.pkl", [0x80, 2, (byte)'}', (byte)'.']), ("m/constants.pkl", [0x80, 2, (byte)')', (byte)'.'])))));
@@ -166,7 +166,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void Training_checkpoints_nesting_the_state_dict_under_state_dict_are_unwrapped()
+    public void TrainingCheckpointsNestingTheStateDictUnderStateDictAreUnwrapped()
     {
         var entries = Entries(CheckpointFixtures.Bytes("tiny.pth"));
         byte[] inner = entries.Single(e => e.Name == "tiny/data.pkl").Bytes;
@@ -180,7 +180,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void Non_tensor_values_are_refused_naming_the_key()
+    public void NonTensorValuesAreRefusedNamingTheKey()
     {
         byte[] pickle = [0x80, 2, (byte)'}', 0x8c, 5, .. "epoch"u8, (byte)'K', 3, (byte)'s', 0x8c, 1, (byte)'w', (byte)'K', 1, (byte)'s', (byte)'.'];
 
@@ -191,7 +191,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void Unrecognised_files_say_what_was_expected()
+    public void UnrecognisedFilesSayWhatWasExpected()
     {
         var html = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(new MemoryStream("<!DOCTYPE html><html>Not Found</html>"u8.ToArray()), "x.pth"));
         var empty = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(new MemoryStream([]), "empty.pth"));
@@ -202,7 +202,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void Expanded_views_whose_elements_overlap_are_refused()
+    public void ExpandedViewsWhoseElementsOverlapAreRefused()
     {
         var error = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(CheckpointFixtures.PathOf("expanded-view.pth")));
 
@@ -211,7 +211,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void Big_endian_checkpoints_are_refused()
+    public void BigEndianCheckpointsAreRefused()
     {
         var entries = Entries(CheckpointFixtures.Bytes("tiny.pth")).Append(("tiny/byteorder", "big"u8.ToArray())).ToArray();
 
@@ -222,7 +222,7 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
-    public void Pre_2017_tar_checkpoints_are_explained()
+    public void Pre2017TarCheckpointsAreExplained()
     {
         var tar = new byte[1024];
         "ustar"u8.CopyTo(tar.AsSpan(257));

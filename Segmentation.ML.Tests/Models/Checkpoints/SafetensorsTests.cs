@@ -7,7 +7,7 @@ namespace Segmentation.ML.Tests.Models.Checkpoints;
 public class SafetensorsTests
 {
     [Fact]
-    public void Reading_keeps_header_order_and_metadata()
+    public void ReadingKeepsHeaderOrderAndMetadata()
     {
         var stateDict = SafetensorsFile.Read(CheckpointFixtures.PathOf("tiny.safetensors"));
 
@@ -20,7 +20,7 @@ public class SafetensorsTests
     [InlineData("bad-offsets-past-end.safetensors", "tensor 'b'", "run past the end of the data section, which holds 16 bytes")]
     [InlineData("bad-overlapping.safetensors", "tensor 'b'", "data_offsets [8, 16] overlap those of 'a' [0, 12]")]
     [InlineData("bad-header-too-long.safetensors", "header", "the header length field says 1048576 bytes, but only 72 bytes follow it")]
-    public void Corrupt_fixtures_are_refused_naming_the_problem(string fixture, string entry, string reason)
+    public void CorruptFixturesAreRefusedNamingTheProblem(string fixture, string entry, string reason)
     {
         string path = CheckpointFixtures.PathOf(fixture);
 
@@ -50,7 +50,7 @@ public class SafetensorsTests
 
     [Theory]
     [MemberData(nameof(Headers))]
-    public void Malformed_headers_are_refused_with_what_and_where(string header, string entry, string reason)
+    public void MalformedHeadersAreRefusedWithWhatAndWhere(string header, string entry, string reason)
     {
         var error = Assert.Throws<CheckpointFormatException>(() => SafetensorsFile.Read(new MemoryStream(File(header, new byte[8])), "test.safetensors"));
 
@@ -60,7 +60,7 @@ public class SafetensorsTests
     }
 
     [Fact]
-    public void Empty_and_scalar_tensors_and_trailing_header_spaces_are_valid()
+    public void EmptyAndScalarTensorsAndTrailingHeaderSpacesAreValid()
     {
         byte[] bytes = File("""{"e":{"dtype":"F32","shape":[0,3],"data_offsets":[0,0]},"s":{"dtype":"I64","shape":[],"data_offsets":[0,8]}}      """,
             BitConverter.GetBytes(-7L));
@@ -72,7 +72,7 @@ public class SafetensorsTests
     }
 
     [Fact]
-    public void Writing_then_reading_gives_identical_tensors_and_metadata()
+    public void WritingThenReadingGivesIdenticalTensorsAndMetadata()
     {
         var original = Checkpoint.Load(CheckpointFixtures.PathOf("tiny.pth"));
         var metadata = new Dictionary<string, string> { ["format"] = "pt", ["ünïcode + \"quotes\""] = "value\nwith newline" };
@@ -95,7 +95,7 @@ public class SafetensorsTests
     }
 
     [Fact]
-    public void Writing_to_a_stream_round_trips_float32_and_int64()
+    public void WritingToAStreamRoundTripsFloat32AndInt64()
     {
         var tensors = new[]
         {
@@ -117,7 +117,7 @@ public class SafetensorsTests
     }
 
     [Fact]
-    public void Replacing_a_file_that_tensors_are_read_from_is_detected()
+    public void ReplacingAFileThatTensorsAreReadFromIsDetected()
     {
         string path = Path.Combine(Path.GetTempPath(), $"segml-changed-{Guid.NewGuid():N}.safetensors");
         try
@@ -138,7 +138,7 @@ public class SafetensorsTests
     }
 
     [Fact]
-    public void Writer_rejects_duplicate_and_reserved_names()
+    public void WriterRejectsDuplicateAndReservedNames()
     {
         var a = CheckpointTensor.FromFloat32("a", [1], [1f]);
 

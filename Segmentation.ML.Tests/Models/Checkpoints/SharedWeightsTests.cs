@@ -9,7 +9,7 @@ public class SharedWeightsTests
     private const string Safetensors = "mobilenet_v2-imagenet.safetensors";
 
     [SharedWeightsFact(Pth, Safetensors)]
-    public void The_pth_and_safetensors_hold_bit_identical_tensors()
+    public void ThePthAndSafetensorsHoldBitIdenticalTensors()
     {
         var pth = Checkpoint.Load(SharedWeights.PathOf(Pth)!);
         var safetensors = Checkpoint.Load(SharedWeights.PathOf(Safetensors)!);
@@ -36,7 +36,7 @@ public class SharedWeightsTests
     }
 
     [SharedWeightsFact(Pth, Safetensors)]
-    public void Both_files_are_recognised_as_mobilenet_v2_and_fit_each_other()
+    public void BothFilesAreRecognisedAsMobilenetV2AndFitEachOther()
     {
         var pth = Checkpoint.Load(SharedWeights.PathOf(Pth)!);
         var safetensors = Checkpoint.Load(SharedWeights.PathOf(Safetensors)!);
@@ -50,7 +50,7 @@ public class SharedWeightsTests
     }
 
     [SharedWeightsFact(Pth, Safetensors)]
-    public void Sha256_matches_the_files_digests()
+    public void Sha256MatchesTheFilesDigests()
     {
         // Digests as sha256sum prints them. shared/data/README.md abbreviates the safetensors digest as 6a3b73c0…e0da,
         // but the file's digest ends in e1da; its tensors are bit-identical to the .pth's (see above), whose digest

@@ -17,7 +17,7 @@ public class StateDictTests
     [InlineData("mobilenet_v2", "mobilenet_v2")]
     [InlineData("vgg16_bn", null)]
     [InlineData("resnet18", null)]
-    public void Architectures_are_recognised_from_torchvision_shapes(string model, string? expected)
+    public void ArchitecturesAreRecognisedFromTorchvisionShapes(string model, string? expected)
     {
         var shapes = Torchvision[model];
 
@@ -27,7 +27,7 @@ public class StateDictTests
     [Theory]
     [InlineData("vgg16")]
     [InlineData("mobilenet_v2")]
-    public void Features_only_checkpoints_are_recognised_too(string model)
+    public void FeaturesOnlyCheckpointsAreRecognisedToo(string model)
     {
         var features = Torchvision[model].Where(p => p.Key.StartsWith("features.", StringComparison.Ordinal)).ToDictionary();
 
@@ -35,7 +35,7 @@ public class StateDictTests
     }
 
     [Fact]
-    public void A_vgg16_missing_its_last_convolution_is_not_vgg16()
+    public void AVgg16MissingItsLastConvolutionIsNotVgg16()
     {
         var shapes = Torchvision["vgg16"].Where(p => !p.Key.StartsWith("features.28.", StringComparison.Ordinal)).ToDictionary();
 
@@ -43,13 +43,13 @@ public class StateDictTests
     }
 
     [Fact]
-    public void The_tiny_fixture_is_no_known_architecture()
+    public void TheTinyFixtureIsNoKnownArchitecture()
     {
         Assert.Null(Checkpoint.DetectArchitecture(Checkpoint.Load(CheckpointFixtures.PathOf("tiny.pth"))));
     }
 
     [Fact]
-    public void Check_reports_missing_unexpected_and_the_first_shape_mismatch()
+    public void CheckReportsMissingUnexpectedAndTheFirstShapeMismatch()
     {
         var stateDict = Build(("features.0.weight", [64, 3, 3, 3]), ("features.0.bias", [32]), ("features.2.weight", [8]), ("extra.weight", [1]));
         var expected = new Dictionary<string, int[]>
@@ -72,7 +72,7 @@ public class StateDictTests
     }
 
     [Fact]
-    public void The_mismatch_exception_names_the_first_key_both_shapes_and_the_counts()
+    public void TheMismatchExceptionNamesTheFirstKeyBothShapesAndTheCounts()
     {
         var expected = Torchvision["vgg16"];
         var actual = expected.Where(p => p.Key != "classifier.0.bias")
@@ -90,7 +90,7 @@ public class StateDictTests
     }
 
     [Fact]
-    public void Long_key_lists_show_the_first_few_names_and_the_count()
+    public void LongKeyListsShowTheFirstFewNamesAndTheCount()
     {
         var stateDict = Build(Torchvision["vgg11"].Select(p => (p.Key, p.Value)).ToArray());
 
@@ -104,7 +104,7 @@ public class StateDictTests
     }
 
     [Fact]
-    public void Ignored_keys_count_on_neither_side()
+    public void IgnoredKeysCountOnNeitherSide()
     {
         var stateDict = Build(("features.0.weight", [2, 3, 1, 1]), ("bn.num_batches_tracked", []), ("classifier.1.weight", [10, 2]));
         var expected = new Dictionary<string, int[]> { ["features.0.weight"] = [2, 3, 1, 1], ["classifier.1.weight"] = [1000, 2] };
@@ -116,7 +116,7 @@ public class StateDictTests
     }
 
     [Fact]
-    public void Lookups_of_absent_keys_suggest_similar_ones()
+    public void LookupsOfAbsentKeysSuggestSimilarOnes()
     {
         var stateDict = Build(("features.0.weight", [1]), ("features.1.weight", [1]));
 
@@ -126,7 +126,7 @@ public class StateDictTests
     }
 
     [Fact]
-    public void In_memory_tensors_validate_their_arguments()
+    public void InMemoryTensorsValidateTheirArguments()
     {
         Assert.Throws<TensorShapeException>(() => CheckpointTensor.FromFloat32("w", [2, 2], [1f, 2f, 3f]));
         Assert.Throws<TensorShapeException>(() => CheckpointTensor.FromFloat32("w", [-1], []));

@@ -16,8 +16,8 @@ public sealed partial class DatasetStatistics
         var labels = Enumerable.Range(0, Classes.ClassCount).ToArray();
         return new DataFrame(
             new StringDataFrameColumn("Class", labels.Select(c => Classes.ClassNames[c])),
-            new Int64DataFrameColumn("Pixels", _pixels),
+            new Int64DataFrameColumn("Pixels", pixels),
             new DoubleDataFrameColumn("Pixel share", labels.Select(c => GetPixelShare(c, excludeIgnored))),
-            new Int32DataFrameColumn("Images", _images));
+            new Int32DataFrameColumn("Images", images));
     }
 }

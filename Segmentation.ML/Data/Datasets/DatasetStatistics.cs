@@ -19,18 +19,18 @@ public sealed record DatasetStatisticsOptions
 /// </summary>
 public sealed partial class DatasetStatistics
 {
-    private readonly long[] _pixels;
-    private readonly int[] _images;
+    private readonly long[] pixels;
+    private readonly int[] images;
 
     private DatasetStatistics(SegmentationClassSet classes, int imageCount, long[] histogram, int[] presence, IReadOnlyList<SkippedSample> skipped)
     {
         Classes = classes;
         ImageCount = imageCount;
-        _pixels = histogram[..classes.ClassCount];
-        _images = presence[..classes.ClassCount];
+        pixels = histogram[..classes.ClassCount];
+        images = presence[..classes.ClassCount];
         TotalPixels = histogram.Sum();
         IgnoredPixels = classes.IgnoreValue is byte ignore ? histogram[ignore] : 0;
-        OutOfRangePixels = TotalPixels - IgnoredPixels - _pixels.Sum();
+        OutOfRangePixels = TotalPixels - IgnoredPixels - pixels.Sum();
         SkippedSamples = skipped;
     }
 
@@ -50,10 +50,10 @@ public sealed partial class DatasetStatistics
     public long OutOfRangePixels { get; }
 
     /// <summary>Pixels of each class, by label.</summary>
-    public IReadOnlyList<long> PixelCounts => _pixels;
+    public IReadOnlyList<long> PixelCounts => pixels;
 
     /// <summary>Masks containing at least one pixel of each class, by label.</summary>
-    public IReadOnlyList<int> ImagesPerClass => _images;
+    public IReadOnlyList<int> ImagesPerClass => images;
 
     /// <summary>Samples left out (only with <see cref="DatasetReadOptions.SkipInvalidSamples"/>), in sample order.</summary>
     public IReadOnlyList<SkippedSample> SkippedSamples { get; }
@@ -62,7 +62,7 @@ public sealed partial class DatasetStatistics
     public double GetPixelShare(int classIndex, bool excludeIgnored = false)
     {
         long denominator = excludeIgnored ? TotalPixels - IgnoredPixels - OutOfRangePixels : TotalPixels;
-        return denominator == 0 ? 0 : (double)_pixels[classIndex] / denominator;
+        return denominator == 0 ? 0 : (double)pixels[classIndex] / denominator;
     }
 
     /// <summary>Fraction of all pixels that are ignored.</summary>
@@ -130,16 +130,16 @@ public sealed partial class DatasetStatistics
     /// <summary>Per-thread counts, merged once at the end.</summary>
     private sealed class Accumulator
     {
-        private readonly long[] _histogram = new long[256];
-        private readonly int[] _presence = new int[256];
-        private readonly int[] _counts = new int[256 * 4];
+        private readonly long[] histogram = new long[256];
+        private readonly int[] presence = new int[256];
+        private readonly int[] counts = new int[256 * 4];
 
         public int Images { get; private set; }
 
         public void Add(ReadOnlySpan<byte> labels)
         {
             // Four interleaved tallies keep repeated labels from serialising on one counter.
-            Span<int> counts = _counts;
+            Span<int> counts = this.counts;
             counts.Clear();
             int i = 0;
             for (; i + 4 <= labels.Length; i += 4)
@@ -158,8 +158,8 @@ public sealed partial class DatasetStatistics
             for (int v = 0; v < 256; v++)
             {
                 int n = counts[v] + counts[256 + v] + counts[512 + v] + counts[768 + v];
-                _histogram[v] += n;
-                _presence[v] += n > 0 ? 1 : 0;
+                histogram[v] += n;
+                presence[v] += n > 0 ? 1 : 0;
             }
 
             Images++;
@@ -169,8 +169,8 @@ public sealed partial class DatasetStatistics
         {
             for (int v = 0; v < 256; v++)
             {
-                histogram[v] += _histogram[v];
-                presence[v] += _presence[v];
+                histogram[v] += this.histogram[v];
+                presence[v] += this.presence[v];
             }
         }
     }

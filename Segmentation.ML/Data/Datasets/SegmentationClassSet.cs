@@ -10,8 +10,8 @@ namespace Segmentation.ML.Data;
 /// </summary>
 public sealed class SegmentationClassSet
 {
-    private readonly string[] _names;
-    private readonly bool[] _valid = new bool[256];
+    private readonly string[] names;
+    private readonly bool[] valid = new bool[256];
 
     /// <summary>Creates a class set.</summary>
     /// <param name="name">A short name for messages, e.g. "VOC2012".</param>
@@ -23,40 +23,40 @@ public sealed class SegmentationClassSet
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(classNames);
-        _names = classNames.ToArray();
-        if (_names.Length is 0 or > 255)
+        names = classNames.ToArray();
+        if (names.Length is 0 or > 255)
         {
-            throw new ArgumentException($"A class set needs 1..255 classes; {_names.Length} were given.", nameof(classNames));
+            throw new ArgumentException($"A class set needs 1..255 classes; {names.Length} were given.", nameof(classNames));
         }
 
-        string? blank = _names.FirstOrDefault(string.IsNullOrWhiteSpace);
-        string? duplicate = _names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1)?.Key;
+        string? blank = names.FirstOrDefault(string.IsNullOrWhiteSpace);
+        string? duplicate = names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1)?.Key;
         if (blank is not null || duplicate is not null)
         {
             throw new ArgumentException(blank is not null ? "Class names must not be empty." : $"Class name '{duplicate}' appears twice.", nameof(classNames));
         }
 
-        if (ignoreValue < _names.Length)
+        if (ignoreValue < names.Length)
         {
-            throw new ArgumentException($"The ignore value {ignoreValue} is also the label of class '{_names[ignoreValue.Value]}'; use a value of at least {_names.Length}.", nameof(ignoreValue));
+            throw new ArgumentException($"The ignore value {ignoreValue} is also the label of class '{names[ignoreValue.Value]}'; use a value of at least {names.Length}.", nameof(ignoreValue));
         }
 
-        if (palette is not null && palette.Count < _names.Length)
+        if (palette is not null && palette.Count < names.Length)
         {
-            throw new ArgumentException($"The palette has {palette.Count} colours for {_names.Length} classes.", nameof(palette));
+            throw new ArgumentException($"The palette has {palette.Count} colours for {names.Length} classes.", nameof(palette));
         }
 
         Name = name;
         IgnoreValue = ignoreValue;
         Palette = palette;
-        for (int i = 0; i < _names.Length; i++)
+        for (int i = 0; i < names.Length; i++)
         {
-            _valid[i] = true;
+            valid[i] = true;
         }
 
         if (ignoreValue is byte ignore)
         {
-            _valid[ignore] = true;
+            valid[ignore] = true;
         }
     }
 
@@ -89,10 +89,10 @@ public sealed class SegmentationClassSet
     public string Name { get; }
 
     /// <summary>Class names in label order.</summary>
-    public IReadOnlyList<string> ClassNames => _names;
+    public IReadOnlyList<string> ClassNames => names;
 
     /// <summary>Number of classes; valid class labels are 0..ClassCount-1.</summary>
-    public int ClassCount => _names.Length;
+    public int ClassCount => names.Length;
 
     /// <summary>The label of ignored pixels, or null when every pixel is labelled.</summary>
     public byte? IgnoreValue { get; }
@@ -101,10 +101,10 @@ public sealed class SegmentationClassSet
     public Palette? Palette { get; }
 
     /// <summary>Whether <paramref name="label"/> is a class or the ignore value.</summary>
-    public bool IsValidLabel(byte label) => _valid[label];
+    public bool IsValidLabel(byte label) => valid[label];
 
     /// <summary>The label of the named class (ordinal, case-insensitive), or -1.</summary>
-    public int IndexOf(string className) => Array.FindIndex(_names, n => string.Equals(n, className, StringComparison.OrdinalIgnoreCase));
+    public int IndexOf(string className) => Array.FindIndex(names, n => string.Equals(n, className, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// Reads a class file:
@@ -139,7 +139,7 @@ public sealed class SegmentationClassSet
         var node = new JsonObject
         {
             ["name"] = Name,
-            ["classes"] = new JsonArray(_names.Select(n => (JsonNode)n).ToArray()),
+            ["classes"] = new JsonArray(names.Select(n => (JsonNode)n).ToArray()),
             ["ignore"] = IgnoreValue is byte ignore ? ignore : null,
         };
         if (Palette is Palette palette)

@@ -18,9 +18,9 @@ namespace Segmentation.ML.Data;
 /// </remarks>
 public abstract class SegmentationDataset
 {
-    private readonly SegmentationSample[] _samples;
-    private readonly List<SkippedSample> _skipped = [];
-    private readonly SearchValues<byte> _validLabels;
+    private readonly SegmentationSample[] samples;
+    private readonly List<SkippedSample> skipped = [];
+    private readonly SearchValues<byte> validLabels;
 
     private protected SegmentationDataset(string root, string split, SegmentationClassSet classes, IEnumerable<SegmentationSample> samples, DatasetReadOptions? options)
     {
@@ -28,8 +28,8 @@ public abstract class SegmentationDataset
         Split = split;
         Classes = classes;
         Options = options ?? DatasetReadOptions.Default;
-        _samples = samples.ToArray();
-        _validLabels = SearchValues.Create(Enumerable.Range(0, 256).Select(v => (byte)v).Where(classes.IsValidLabel).ToArray());
+        this.samples = samples.ToArray();
+        validLabels = SearchValues.Create(Enumerable.Range(0, 256).Select(v => (byte)v).Where(classes.IsValidLabel).ToArray());
     }
 
     /// <summary>The dataset folder the paths were resolved against.</summary>
@@ -45,16 +45,16 @@ public abstract class SegmentationDataset
     public DatasetReadOptions Options { get; }
 
     /// <summary>The samples of the split, in list order.</summary>
-    public IReadOnlyList<SegmentationSample> Samples => _samples;
+    public IReadOnlyList<SegmentationSample> Samples => samples;
 
     /// <summary>Samples <see cref="ReadAll"/> has left out so far, with reasons (a snapshot).</summary>
     public IReadOnlyList<SkippedSample> SkippedSamples
     {
         get
         {
-            lock (_skipped)
+            lock (skipped)
             {
-                return _skipped.ToArray();
+                return skipped.ToArray();
             }
         }
     }
@@ -139,7 +139,7 @@ public abstract class SegmentationDataset
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public IEnumerable<LabeledImage> ReadAll(CancellationToken cancellationToken = default)
     {
-        foreach (SegmentationSample sample in _samples)
+        foreach (SegmentationSample sample in samples)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (!Options.SkipInvalidSamples)
@@ -162,9 +162,9 @@ public abstract class SegmentationDataset
 
     internal void RecordSkipped(SkippedSample skipped)
     {
-        lock (_skipped)
+        lock (this.skipped)
         {
-            _skipped.Add(skipped);
+            this.skipped.Add(skipped);
         }
     }
 
@@ -181,7 +181,7 @@ public abstract class SegmentationDataset
 
     private void ValidateLabels(SegmentationSample sample, LabelMap mask)
     {
-        int bad = mask.Labels.IndexOfAnyExcept(_validLabels);
+        int bad = mask.Labels.IndexOfAnyExcept(validLabels);
         if (bad >= 0)
         {
             string ignore = Classes.IgnoreValue is byte v ? $" or the ignore value {v}" : "";

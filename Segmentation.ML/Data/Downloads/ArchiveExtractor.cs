@@ -234,9 +234,9 @@ public static class ArchiveExtractor
         foreach (var entry in zip.Entries)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            const int UnixFileTypeMask = 0xF000, UnixSymbolicLink = 0xA000;
+            const int unixFileTypeMask = 0xF000, unixSymbolicLink = 0xA000;
             bool isDirectory = entry.FullName.EndsWith('/') || entry.FullName.EndsWith('\\');
-            bool isLink = ((entry.ExternalAttributes >> 16) & UnixFileTypeMask) == UnixSymbolicLink;
+            bool isLink = ((entry.ExternalAttributes >> 16) & unixFileTypeMask) == unixSymbolicLink;
             if (isDirectory)
             {
                 writer.AddDirectory(entry.FullName);
@@ -302,7 +302,7 @@ public static class ArchiveExtractor
     private sealed class TreeWriter(string root, string[] prefix, string archivePath)
     {
         /// <summary>Links created so far, relative to the root: nothing may be written through or over them.</summary>
-        private readonly HashSet<string> _links = new(StringComparer.Ordinal);
+        private readonly HashSet<string> links = new(StringComparer.Ordinal);
 
         public int Files { get; private set; }
 
@@ -357,7 +357,7 @@ public static class ArchiveExtractor
 
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.CreateSymbolicLink(path, linkTarget);
-            _links.Add(relative);
+            links.Add(relative);
             Files++;
         }
 
@@ -401,7 +401,7 @@ public static class ArchiveExtractor
             for (int slash = relative.IndexOf('/'); ; slash = relative.IndexOf('/', slash + 1))
             {
                 string ancestorOrSelf = slash < 0 ? relative : relative[..slash];
-                if (_links.Contains(ancestorOrSelf))
+                if (links.Contains(ancestorOrSelf))
                 {
                     throw Unsafe(name, $"the archive entry '{name}' would be written through or over the link '{ancestorOrSelf}'");
                 }

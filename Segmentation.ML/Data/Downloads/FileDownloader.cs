@@ -26,8 +26,8 @@ public sealed class FileDownloader : IDisposable
 {
     private const int BufferSize = 1 << 16;
 
-    private readonly HttpClient _client;
-    private readonly bool _ownsClient;
+    private readonly HttpClient client;
+    private readonly bool ownsClient;
 
     /// <summary>A downloader with its own <see cref="HttpClient"/>.</summary>
     public FileDownloader(FileDownloaderOptions? options = null)
@@ -52,7 +52,7 @@ public sealed class FileDownloader : IDisposable
     public FileDownloader(HttpClient client, FileDownloaderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(client);
-        _client = client;
+        this.client = client;
         Options = Validate(options ?? FileDownloaderOptions.Default);
     }
 
@@ -60,8 +60,8 @@ public sealed class FileDownloader : IDisposable
     {
         ArgumentNullException.ThrowIfNull(handler);
         Options = Validate(options ?? FileDownloaderOptions.Default);
-        _client = new HttpClient(handler, disposeHandler: ownsHandler) { Timeout = Timeout.InfiniteTimeSpan };
-        _ownsClient = true;
+        client = new HttpClient(handler, disposeHandler: ownsHandler) { Timeout = Timeout.InfiniteTimeSpan };
+        ownsClient = true;
     }
 
     /// <summary>The settings in force.</summary>
@@ -141,9 +141,9 @@ public sealed class FileDownloader : IDisposable
     /// <summary>Disposes the HTTP client when this downloader created it.</summary>
     public void Dispose()
     {
-        if (_ownsClient)
+        if (ownsClient)
         {
-            _client.Dispose();
+            client.Dispose();
         }
     }
 
@@ -266,7 +266,7 @@ public sealed class FileDownloader : IDisposable
         headers.CancelAfter(Options.IdleTimeout);
         try
         {
-            return await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headers.Token).ConfigureAwait(false);
+            return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headers.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {

@@ -402,20 +402,20 @@ internal static class PngDecoder
 
     private sealed class RgbSink(ParsedFile file, RgbImage image) : IRowSink
     {
-        private readonly PngHeader _h = file.Header!;
-        private readonly byte[] _palette = file.Palette;
+        private readonly PngHeader h = file.Header!;
+        private readonly byte[] palette = file.Palette;
 
         public void Write(ReadOnlySpan<byte> row, int y, int x0, int dx, int count)
         {
             Span<byte> outRow = image.GetRow(y);
-            int bd = _h.BitDepth;
-            switch (_h.ColorType)
+            int bd = h.BitDepth;
+            switch (h.ColorType)
             {
                 case PngHeader.ColorRgb when bd == 8 && dx == 1:
                     row[..(3 * count)].CopyTo(outRow);
                     break;
                 case PngHeader.ColorRgb or PngHeader.ColorRgba:
-                    int stride = _h.Channels * bd / 8, step = bd / 8;
+                    int stride = h.Channels * bd / 8, step = bd / 8;
                     for (int i = 0, o = 3 * x0; i < count; i++, o += 3 * dx)
                     {
                         int s = i * stride;
@@ -451,9 +451,9 @@ internal static class PngDecoder
                     for (int i = 0, o = 3 * x0; i < count; i++, o += 3 * dx)
                     {
                         int p = 3 * Sample(row, i, bd);
-                        outRow[o] = _palette[p];
-                        outRow[o + 1] = _palette[p + 1];
-                        outRow[o + 2] = _palette[p + 2];
+                        outRow[o] = palette[p];
+                        outRow[o + 1] = palette[p + 1];
+                        outRow[o + 2] = palette[p + 2];
                     }
 
                     break;
@@ -463,13 +463,13 @@ internal static class PngDecoder
 
     private sealed class LabelSink(ParsedFile file, LabelMap labels) : IRowSink
     {
-        private readonly PngHeader _h = file.Header!;
+        private readonly PngHeader h = file.Header!;
 
         public void Write(ReadOnlySpan<byte> row, int y, int x0, int dx, int count)
         {
             Span<byte> outRow = labels.GetRow(y);
-            int bd = _h.BitDepth;
-            int stride = _h.ColorType == PngHeader.ColorGrayAlpha ? 2 : 1;
+            int bd = h.BitDepth;
+            int stride = h.ColorType == PngHeader.ColorGrayAlpha ? 2 : 1;
             if (bd == 8 && stride == 1 && dx == 1)
             {
                 row[..count].CopyTo(outRow);
