@@ -99,6 +99,28 @@ public sealed partial class ReportCommandTests(TrainedSceneModel trained) : ICla
         Assert.True(PictureSearch.LongestRun(screenshot, colour) >= 20, $"No bar of colour {colour} is drawn.");
     }
 
+    [HiddenFontsFact]
+    public async Task ChartsAreDrawnAlikeWithTheirTextOnAMachineWithoutFonts()
+    {
+        string withFonts = await WriteReportAsync(examples: 1);
+        string folder = trained.NewFolder("report-no-fonts");
+        var (exit, _, error) = await HiddenFonts.RunSegmlAsync("evaluate", "--model", trained.ModelPath, "--dataset", "folder", "--data", trained.Data.Root,
+            "--split", "val", "--report", folder, "--report-examples", "1");
+        Assert.True(exit == 0, error);
+
+        // The figure font comes from the library, so hiding the installed fonts changes no pixel and no SVG byte.
+        string example = Path.Combine("examples", Path.GetFileName(Directory.GetFiles(Path.Combine(folder, "examples")).Single()));
+        foreach (string file in (string[])["confusion.png", "class-iou.png", "class-iou.svg", example])
+            Assert.True(File.ReadAllBytes(Path.Combine(withFonts, file)).SequenceEqual(File.ReadAllBytes(Path.Combine(folder, file))), $"{file} differs without fonts.");
+        // And that text is there: the heatmap's title band holds the dark pixels of its glyphs.
+        var heatmap = ImageDecoder.DecodeRgb(Path.Combine(folder, "confusion.png"));
+        int ink = 0;
+        for (int y = 0; y < 2 * 26; y++)
+            for (int x = 0; x < heatmap.Width; x++)
+                if (heatmap.GetPixel(x, y) is var p && p.R < 128 && p.G < 128 && p.B < 128) ink++;
+        Assert.True(ink > 100, $"Only {ink} dark pixels where the heatmap's title should be written.");
+    }
+
     [GeneratedRegex("<img src=\"([^\"]+)\"")]
     private static partial Regex ImgSource();
 
