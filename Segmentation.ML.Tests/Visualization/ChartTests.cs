@@ -171,6 +171,21 @@ public sealed class ChartTests
     }
 
     [Fact]
+    public void HeatmapOfOneClassIsOneCellWithItsShareWrittenIn()
+    {
+        var matrix = new ConfusionMatrix(1, null);
+        matrix.Add([0, 0, 0], [0, 0, 0]);
+        var figure = ConfusionHeatmap.Plot(matrix.ComputeMetrics(["only"]));
+        var svg = XElement.Parse(figure.ToSvg());
+        var cell = Assert.Single(All(svg, "cell"));
+        Assert.Equal(1.0, Number(cell, "share"));
+        Assert.Contains("100", Texts(svg));
+        Assert.Contains("Confusion matrix: share of each truth row (%)", Texts(svg));
+        var picture = figure.ToImage();
+        Assert.Equal(ConfusionHeatmap.ColorOf(1), picture.GetPixel((int)Number(cell, "x") + 3, (int)Number(cell, "y") + 3));
+    }
+
+    [Fact]
     public void SvgAsksForItsDisplaySizeButKeepsItsDrawingUnits()
     {
         var figure = ClassCharts.IoU(Metrics(), Classes);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Segmentation.ML.Data;
 using Segmentation.ML.Evaluation;
 
@@ -19,7 +18,7 @@ public static class ClassCharts
         var palette = classes is null ? Imaging.Palette.Voc : ClassLegend.ColorsOf(classes);
         var bars = metrics.PerClass.Select(row => new Bar(row.Name, row.IoU * 100, ClassLegend.ColorOf(palette, row.Index),
             row.Presence switch { ClassPresence.Absent => "absent", ClassPresence.PredictedOnly => "predicted only", _ => null })).ToList();
-        (double, string)? mean = double.IsFinite(metrics.MeanIoU) ? (metrics.MeanIoU * 100, $"mean {Percent(metrics.MeanIoU * 100)}") : null;
+        (double, string)? mean = double.IsFinite(metrics.MeanIoU) ? (metrics.MeanIoU * 100, $"mean {HorizontalBars.Value(metrics.MeanIoU * 100)}") : null;
         return HorizontalBars.Plot("class-iou", "Per-class IoU", "Per-class IoU (%)", bars, "IoU (%)", 100, mean);
     }
 
@@ -31,10 +30,8 @@ public static class ClassCharts
         var palette = ClassLegend.ColorsOf(classes);
         var bars = Enumerable.Range(0, classes.ClassCount).Select(c => new Bar(classes.ClassNames[c], 100 * statistics.GetPixelShare(c, excludeIgnored: true),
             ClassLegend.ColorOf(palette, c), statistics.ImagesPerClass[c] == 1 ? "1 image" : $"{statistics.ImagesPerClass[c]} images")).ToList();
-        double max = bars.Max(b => b.Value!.Value);
+        double max = bars.Select(b => b.Value!.Value).Where(double.IsFinite).DefaultIfEmpty(0).Max();
         return HorizontalBars.Plot("pixel-shares", $"Pixels per class, {classes.Name} ({statistics.ImageCount} images)", $"Class pixel shares of {classes.Name}",
             bars, "share of labelled pixels (%)", Math.Max(max, 1));
     }
-
-    private static string Percent(double value) => value.ToString("F1", CultureInfo.InvariantCulture);
 }

@@ -16,7 +16,7 @@ namespace Segmentation.ML.Visualization;
 /// </summary>
 public static class ConfusionHeatmap
 {
-    private const int Padding = 8, AxisTitleRoom = 24, LabelGap = 6, SwatchSize = 10, ColorBarRoom = 84, PaletteSteps = 256;
+    private const int Padding = 8, AxisTitleRoom = 28, LabelGap = 6, SwatchSize = 10, ColorBarRoom = 84, PaletteSteps = 256;
 
     private static readonly (double At, Rgb24 Color)[] Ramp = [(0, new(247, 251, 255)), (0.5, new(107, 174, 214)), (1, new(8, 48, 107))];
 
@@ -29,7 +29,8 @@ public static class ConfusionHeatmap
         var names = metrics.PerClass.Select(r => r.Name).ToArray();
         int n = names.Length;
         var palette = classes is null ? null : ClassLegend.ColorsOf(classes);
-        int cell = n <= 6 ? 44 : n <= 12 ? 36 : 28;
+        // Smaller cells for more classes, but a grid tall enough for the colour bar's title.
+        int cell = Math.Max(n <= 6 ? 44 : n <= 12 ? 36 : 28, (int)Math.Ceiling(130.0 / n));
         float nameWidth = names.Max(name => FigureFont.Width(name, Theme.TextSize));
         // With a palette, the plot area reaches past the grid's left and bottom edges by a band holding the class swatches.
         double band = palette is null ? 0 : (double)(SwatchSize + 2 * LabelGap) / cell;
@@ -48,6 +49,8 @@ public static class ConfusionHeatmap
         var model = PlotFigure.Model("Confusion matrix: share of each truth row (%)");
         model.Subtitle = $"{metrics.CountedPixels.ToString("N0", CultureInfo.InvariantCulture)} pixels counted, {metrics.IgnoredPixels.ToString("N0", CultureInfo.InvariantCulture)} ignored";
         model.SubtitleFontSize = Theme.TextSize;
+        // Few classes make a grid narrower than the title.
+        model.TitleHorizontalAlignment = TitleHorizontalAlignment.CenteredWithinView;
         model.SubtitleColor = Theme.ToOxy(Theme.Muted);
         model.PlotAreaBorderThickness = new OxyThickness(0);
         model.PlotMargins = new OxyThickness(labelRoom, 4, ColorBarRoom, labelRoom);
@@ -75,13 +78,14 @@ public static class ConfusionHeatmap
         });
         var heatmap = new ShareCells(confusion)
         {
-            X0 = 0,
-            X1 = n - 1,
-            Y0 = 0,
-            Y1 = n - 1,
+            // Cell edges, so one class still makes one cell (centres would need two to measure a cell by).
+            X0 = -0.5,
+            X1 = n - 0.5,
+            Y0 = -0.5,
+            Y1 = n - 0.5,
             Data = shares,
             RenderMethod = HeatMapRenderMethod.Rectangles,
-            CoordinateDefinition = HeatMapCoordinateDefinition.Center,
+            CoordinateDefinition = HeatMapCoordinateDefinition.Edge,
             LabelFontSize = 0.3,
             Interpolate = false,
         };
@@ -110,7 +114,7 @@ public static class ConfusionHeatmap
         }
 
         var titleHeight = FigureFont.Metrics(Theme.TitleSize).LineSpacing + FigureFont.Metrics(Theme.TextSize).LineSpacing + model.TitlePadding;
-        int width = (int)Math.Ceiling(2 * Padding + labelRoom + (n + band) * cell + ColorBarRoom);
+        int width = (int)Math.Ceiling(Math.Max(2 * Padding + labelRoom + (n + band) * cell + ColorBarRoom, 2 * Padding + 8 + FigureFont.Width(model.Title, Theme.TitleSize)));
         int height = (int)Math.Ceiling(2 * Padding + titleHeight + 4 + (n + band) * cell + labelRoom);
         return PlotFigure.Create("Confusion matrix (rows: truth, normalised)", width, height, [new PlotPanel(model, new OxyRect(0, 0, width, height))], "confusion", description =>
         {
@@ -167,10 +171,25 @@ public static class ConfusionHeatmap
         Layer = AnnotationLayer.AboveSeries,
     };
 
-    /// <summary>The cells' labels: the rounded percentage, "&lt;1" for a share that rounds to 0, nothing where no pixel fell.</summary>
+    /// <summary>
+    /// Cells labelled with the rounded percentage, "&lt;1" for a share that rounds to 0 and nothing where no pixel fell,
+    /// in black or white as the cell's colour needs, at each cell's centre (OxyPlot's own labels need two cells a side).
+    /// </summary>
     private sealed class ShareCells(ConfusionMatrix confusion) : HeatMapSeries
     {
-        protected override string GetLabel(double v, int i, int j) =>
-            double.IsNaN(v) || confusion[j, i] == 0 ? "" : v < 0.5 ? "<1" : Math.Round(v).ToString("0", CultureInfo.InvariantCulture);
+        protected override void RenderLabels(IRenderContext rc, OxyRect rect)
+        {
+            int n = Data.GetLength(0);
+            double fontSize = Math.Min(Theme.TitleSize, Math.Abs(Transform(new DataPoint(0, 0.5)).Y - Transform(new DataPoint(0, -0.5)).Y) * LabelFontSize);
+            for (int predicted = 0; predicted < n; predicted++)
+                for (int truth = 0; truth < n; truth++)
+                {
+                    double share = Data[predicted, truth];
+                    if (double.IsNaN(share) || confusion[truth, predicted] == 0) continue;
+                    string label = share < 0.5 ? "<1" : Math.Round(share).ToString("0", CultureInfo.InvariantCulture);
+                    var fill = ColorAxis.GetColor(share).ToHsv()[2] > 0.6 ? OxyColors.Black : OxyColors.White;
+                    rc.DrawText(Transform(new DataPoint(predicted, truth)), label, fill, ActualFont, fontSize, FontWeights.Normal, 0, HorizontalAlignment.Center, VerticalAlignment.Middle);
+                }
+        }
     }
 }

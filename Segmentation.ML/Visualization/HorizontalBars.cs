@@ -20,8 +20,14 @@ internal static class HorizontalBars
 {
     private const int RowPitch = 24, PlotWidth = 400, ValueRoom = 44, TitleRoom = 40, AxisRoom = 48, Margin = 8;
 
+    /// <summary>The chart of <paramref name="bars"/> on a value axis from 0 to <paramref name="axisMax"/>; a value that is not finite draws no bar.</summary>
+    /// <param name="kind">The description's kind (e.g. class-iou).</param>
+    /// <param name="title">The title drawn above the chart.</param>
+    /// <param name="figureTitle">The figure's title (SVG title, alternative text).</param>
     public static Figure Plot(string kind, string title, string figureTitle, IReadOnlyList<Bar> bars, string axisTitle, double axisMax, (double Value, string Label)? reference = null)
     {
+        bars = bars.Select(b => b.Value is double v && !double.IsFinite(v) ? b with { Value = null } : b).ToList();
+        if (!double.IsFinite(axisMax) || axisMax <= 0) axisMax = 1;
         var labels = bars.Select(b => b.Note is null ? b.Name : $"{b.Name} ({b.Note})").ToList();
         var model = PlotFigure.Model(title);
         var categories = new CategoryAxis
@@ -100,6 +106,7 @@ internal static class HorizontalBars
         });
     }
 
+    /// <summary>A value as the bars write it: one decimal.</summary>
     internal static string Value(double value) => value.ToString("F1", CultureInfo.InvariantCulture);
 
     private static TextAnnotation Label(string text, DataPoint at, HorizontalAlignment alignment, ScreenVector offset, VerticalAlignment vertical = VerticalAlignment.Middle) => new()

@@ -32,7 +32,4 @@ internal static class Theme
 
     /// <summary>The colour as CSS writes it: #rrggbb.</summary>
     public static string ToHex(Rgb24 color) => $"#{color.R:x2}{color.G:x2}{color.B:x2}";
-
-    /// <summary>Three quarters of each channel: the outline that keeps a pale bar or swatch visible on white.</summary>
-    public static Rgb24 Darker(Rgb24 c) => new((byte)(c.R * 3 / 4), (byte)(c.G * 3 / 4), (byte)(c.B * 3 / 4));
 }
