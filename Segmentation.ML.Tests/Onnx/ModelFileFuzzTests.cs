@@ -67,6 +67,7 @@ public abstract partial class ModelFileFuzzTests(ModelFiles files, ITestOutputHe
             catch (ModelFormatException error)
             {
                 refused++;
+                if (!error.Message.Contains(file, StringComparison.Ordinal)) failures.Add($"{description}: the message does not name the file: {error.Message}");
                 string reason = error.Field ?? Reason().Replace(error.Message.Replace(file, "F"), "#");
                 reason = reason.Length <= 70 ? reason : reason[..70];
                 reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
