@@ -47,10 +47,7 @@ internal static class EvaluateCommand
         {
             if (result.GetValueOrDefault<int>() is < 0 or > 100) result.AddError("--report-examples must be between 0 and 100.");
         });
-        var mirror = new Option<bool>("--mirror")
-        {
-            Description = "Hypercolumn models: also predict each mirrored image and average the scores (test-time augmentation; about half the speed).",
-        };
+        var augmentation = new AugmentationArguments();
         var command = new Command("evaluate",
             "Score every image of a dataset split with a saved model and report pixel accuracy, mean class accuracy, mean class precision, " +
             "mean IoU and frequency-weighted IoU, then precision, recall and IoU per class. The dataset's ignore label is skipped; classes " +
@@ -68,7 +65,7 @@ internal static class EvaluateCommand
         command.Options.Add(confusion);
         command.Options.Add(report);
         command.Options.Add(reportExamples);
-        command.Options.Add(mirror);
+        foreach (var option in augmentation.All) command.Options.Add(option);
 
         command.SetAction((parse, cancellation) => Task.FromResult(ModelCommandRunner.Run(cancellation, seed: null, context =>
         {
@@ -84,7 +81,7 @@ internal static class EvaluateCommand
             var data = DatasetViews.Open(parse, dataset);
             var examples = reportPath is null ? null : new ReportExamples(data.Dataset, parse.GetValue(reportExamples));
             var clock = Stopwatch.StartNew();
-            var metrics = ModelEvaluation.Evaluate(context, loaded, data.Dataset, parse.GetValue(mirror), $"Evaluating on {DatasetViews.Describe(data)}", quiet, examples is null ? null : examples.Keep);
+            var metrics = ModelEvaluation.Evaluate(context, loaded, data.Dataset, augmentation.Read(parse), $"Evaluating on {DatasetViews.Describe(data)}", quiet, examples is null ? null : examples.Keep);
             var elapsed = clock.Elapsed;
             if (reportPath is not null)
             {

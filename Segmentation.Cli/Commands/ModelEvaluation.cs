@@ -15,7 +15,7 @@ internal static class ModelEvaluation
     /// bar unless <paramref name="quiet"/>; <paramref name="visit"/> sees each (row, sample, image, truth, prediction).
     /// </summary>
     /// <exception cref="CommandFailedException">The model predicts other classes than the dataset's labels hold.</exception>
-    public static SegmentationMetrics Evaluate(CommandContext context, SegmentationModel model, SegmentationDataset data, bool mirror, string description, bool quiet,
+    public static SegmentationMetrics Evaluate(CommandContext context, SegmentationModel model, SegmentationDataset data, TestTimeAugmentation augmentation, string description, bool quiet,
         Action<int, SegmentationSample, RgbImage, LabelMap, LabelMap>? visit = null)
     {
         var predicted = model.Classes;
@@ -32,7 +32,7 @@ internal static class ModelEvaluation
                 context.CancellationToken.ThrowIfCancellationRequested();
                 var sample = data.Samples[row];
                 var (_, image, labels) = data.Load(sample);
-                var prediction = model.Predict(image, mirror, context.CancellationToken);
+                var prediction = model.Predict(image, augmentation, context.CancellationToken);
                 matrix.Add(labels.Labels, prediction.Labels);
                 visit?.Invoke(row, sample, image, labels, prediction);
                 progress?.Invoke(row + 1);

@@ -38,15 +38,12 @@ internal static class PredictCommand
         {
             Description = "Also write DIR/<name>.overlay.png: the image blended 50/50 with the colour of each pixel's predicted class.",
         };
-        var mirror = new Option<bool>("--mirror")
-        {
-            Description = "Hypercolumn models: also predict the left–right mirrored image and average the scores (test-time augmentation; about half the speed).",
-        };
+        var augmentation = new AugmentationArguments();
         var command = new Command("predict",
             "Predict a label map for every input image with a saved model. Every file is written to a temporary name and moved into place, " +
             "so Ctrl+C leaves only complete files.")
         {
-            model, inputs, output, overlay, mirror,
+            model, inputs, output, overlay, augmentation.Mirror, augmentation.Scales,
         };
         CommandHelp.AddSections(command,
             "segml predict --model prior.zip ../shared/data/camvid/val --out predictions --overlay\n" +
@@ -66,7 +63,7 @@ internal static class PredictCommand
 
             var clock = Stopwatch.StartNew();
             int written = ProgressDisplay.Run($"Predicting {images.Count:N0} images", images.Count,
-                task => Predict(context, loaded, images, parse.GetValue(mirror), outputFolder, withOverlays, task));
+                task => Predict(context, loaded, images, augmentation.Read(parse), outputFolder, withOverlays, task));
             double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
             Console.WriteLine($"Wrote {written:N0} label maps{(withOverlays ? $" and {written:N0} overlays" : "")} to {outputFolder} " +
                               $"in {seconds:F1} s: {written / seconds:F1} images/s.");
@@ -84,7 +81,7 @@ internal static class PredictCommand
     }
 
     /// <summary>Predicts each image at its own size with the model's graph and writes its label map (and overlay) atomically.</summary>
-    private static int Predict(CommandContext context, SegmentationModel model, List<ImageRow> images, bool mirror, string outputFolder, bool withOverlays, ProgressTask task)
+    private static int Predict(CommandContext context, SegmentationModel model, List<ImageRow> images, TestTimeAugmentation augmentation, string outputFolder, bool withOverlays, ProgressTask task)
     {
         var classes = model.Classes;
         var overlayColours = classes.Palette ?? Palette.Voc;
@@ -93,7 +90,7 @@ internal static class PredictCommand
         {
             context.CancellationToken.ThrowIfCancellationRequested();
             var picture = MLImages.LoadRgb(row.ImagePath);
-            var labels = model.Predict(picture, mirror, context.CancellationToken);
+            var labels = model.Predict(picture, augmentation, context.CancellationToken);
             PngEncoder.Save(labels, Path.Combine(outputFolder, row.Id + ".png"), classes.Palette);
             if (withOverlays)
                 PngEncoder.Save(Overlay.Blend(picture, labels, overlayColours), Path.Combine(outputFolder, row.Id + ".overlay.png"), OverlayEncoding);

@@ -100,7 +100,7 @@ internal static class TrainCommand
             {
                 clock.Restart();
                 using var saved = SegmentationModel.Load(modelPath);
-                var metrics = ModelEvaluation.Evaluate(context, saved, validationData.Dataset, mirror: false, $"Evaluating on {DatasetViews.Describe(validationData)}", quiet: false);
+                var metrics = ModelEvaluation.Evaluate(context, saved, validationData.Dataset, TestTimeAugmentation.None, $"Evaluating on {DatasetViews.Describe(validationData)}", quiet: false);
                 Console.WriteLine($"Evaluated on {DatasetViews.Describe(validationData)} in {Seconds(clock.Elapsed)}:");
                 ModelEvaluation.WriteTables(metrics);
             }

@@ -150,6 +150,19 @@ public class DataAndImageCommandTests
         }
     }
 
+    [IO.FullFileSystemFact]
+    public async Task ImageConvertOntoAFullDiskNamesTheOutputAndLeavesNothing()
+    {
+        using var disk = IO.FullFileSystem.Mount();
+        string target = Path.Combine(disk.Folder, "out.png");
+        var (exit, _, error) = await Segml.RunAsync("image", "convert", Fixture("Imaging", "jpeg", "baseline_420_q75_500x375.jpg"), target);
+        Assert.Equal(1, exit);
+        Assert.StartsWith($"error: Cannot write {target}: ", error);
+        Assert.Contains("No space left on device", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.Empty(Directory.GetFileSystemEntries(disk.Folder));
+    }
+
     [Fact]
     public async Task CtrlCDuringImageConvertLeavesTheWholePngOrNothingAndNoTemporaryFile()
     {

@@ -114,7 +114,7 @@ public sealed class HypercolumnCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task MirrorOptionPredictsAndEvaluatesWithTestTimeFlip()
+    public async Task MirrorAndScalesOptionsPredictAndEvaluateWithTestTimeAugmentation()
     {
         string model = Path.Combine(data.Root, "mirror.zip");
         var (exit, _, error) = await Segml.RunAsync("train", "--dataset", "folder", "--data", data.Root, "--trainer", "hypercolumns",
@@ -131,6 +131,14 @@ public sealed class HypercolumnCommandTests : IDisposable
         Assert.True(predictExit == 0, predictError);
         var labels = ImageDecoder.DecodeLabelMap(Path.Combine(outputs, Path.GetFileNameWithoutExtension(image) + ".png"));
         Assert.Equal(ImageDecoder.DecodeRgb(image).Width, labels.Width);
+
+        var (scaledExit, scaledJson, scaledError) = await Segml.RunAsync("evaluate", "--model", model, "--dataset", "folder", "--data", data.Root, "--split", "val", "--json", "--mirror", "--scales", "0.75,1,1.25");
+        Assert.True(scaledExit == 0, scaledError);
+        Assert.InRange(JsonNode.Parse(scaledJson)!["mean_iou"]!.GetValue<double>(), 0.0, 1.0);
+
+        var (badExit, _, badError) = await Segml.RunAsync("predict", "--model", model, image, "--out", outputs, "--scales", "1,0.1");
+        Assert.Equal(2, badExit);
+        Assert.Contains("--scales: Scale 0.1 is outside 0.25…4.", badError);
     }
 
     private sealed class PathRow

@@ -99,6 +99,7 @@ public sealed class TrainingFileFuzzTests(ITestOutputHelper output) : IDisposabl
             catch (CheckpointFormatException error)
             {
                 refused++;
+                if (!error.Message.Contains(file, StringComparison.Ordinal)) failures.Add($"{description}: the message does not name the file: {error.Message}");
                 string reason = error.Entry ?? "(file)";
                 reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
             }

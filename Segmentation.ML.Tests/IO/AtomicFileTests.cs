@@ -47,4 +47,18 @@ public sealed class AtomicFileTests : IDisposable
         Assert.True(File.Exists(other), "another file's temporaries are not this write's business");
         Assert.Equal([2], File.ReadAllBytes(path));
     }
+
+    [FullFileSystemFact]
+    public void ADiskThatFillsUpNamesTheOutputKeepsThePreviousFileAndLeavesNoTemporary()
+    {
+        using var disk = FullFileSystem.Mount();
+        string path = Path.Combine(disk.Folder, "model.zip");
+        AtomicFile.WriteAllBytes(path, [1, 2, 3]);
+
+        var error = Assert.Throws<IOException>(() => AtomicFile.WriteAllBytes(path, new byte[4 * FullFileSystem.Bytes]));
+        Assert.StartsWith($"Cannot write {path}: ", error.Message);
+        Assert.Contains("No space left on device", error.Message);
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(path));
+        Assert.Equal([path], Directory.GetFiles(disk.Folder));
+    }
 }

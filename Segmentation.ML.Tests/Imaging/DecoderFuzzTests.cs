@@ -5,9 +5,10 @@ using Xunit.Abstractions;
 namespace Segmentation.ML.Tests.Imaging;
 
 /// <summary>
-/// Feeds thousands of mutated and truncated PNGs to the PNG decoder (fixed seeds, so failures
-/// reproduce): only the library's typed exceptions may escape, every decode must finish quickly,
-/// and no input may make the decoder allocate beyond what its (limited) declared size needs.
+/// Feeds thousands of mutated and truncated PNGs to the PNG decoder, and JPEGs to SkiaSharp through
+/// <see cref="MLImages"/> (fixed seeds, so failures reproduce): only the library's typed exceptions may
+/// escape, every decode must finish quickly, and no input may make the decoder allocate beyond what its
+/// (limited) declared size needs.
 /// SEGML_FUZZ_INPUTS and SEGML_FUZZ_SEED scale a longer local run without changing the default.
 /// </summary>
 public sealed class DecoderFuzzTests(ITestOutputHelper output)
@@ -32,10 +33,45 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
             PngEncoder.Encode(PngCodecTests.SyntheticRgb(24, 18, seed: 9)),
         ];
         var mutator = new ImageMutator(seed: 20240601 + SeedOffset);
-        Run("PNG", seeds, mutator.MutatePng);
+        Run("PNG", seeds, mutator.MutatePng, (input, i) =>
+        {
+            if (i % 3 == 0) ImageDecoder.DecodeLabelMap(input, Options);
+            else ImageDecoder.DecodeRgb(input, Options);
+        });
     }
 
-    private void Run(string format, byte[][] seeds, Func<byte[], byte[]> mutate)
+    [Fact]
+    public void MutatedAndTruncatedJpegsThroughSkiaSharpRaiseOnlyTypedErrorsAndNeverHang()
+    {
+        byte[][] seeds = new[]
+            {
+                "baseline_420_q85_61x45", "progressive_420_q75_64x48", "progressive_restart_420_q80_47x33", "restart_blocks_444_q75_50x27",
+                "gray_q80_33x17", "exif_orientation6_13x7", "noninterleaved_420_q75_43x27", "rgb_colorspace_q90_21x13", "unsupported_cmyk",
+            }
+            .Select(n => File.ReadAllBytes(ImageFixtures.Jpeg(n))).ToArray();
+        var random = new Random(20261128 + SeedOffset);
+        Run("JPEG", seeds, seed => MutateJpeg(seed, random), (input, _) => MLImages.DecodeRgb(input, Options));
+    }
+
+    /// <summary>The byte-level damage every format gets, or the frame header's size rewritten (up to 65535 × 65535).</summary>
+    private static byte[] MutateJpeg(byte[] seed, Random random)
+    {
+        int kind = random.Next(Fuzzing.ByteMutations.Kinds + 1);
+        if (kind < Fuzzing.ByteMutations.Kinds) return Fuzzing.ByteMutations.Apply(seed, random, kind).Bytes;
+        byte[] data = (byte[])seed.Clone();
+        int sof = -1;
+        for (int p = 2; p + 1 < data.Length && sof < 0; p++)
+            if (data[p] == 0xFF && data[p + 1] is 0xC0 or 0xC1 or 0xC2) sof = p + 1;
+        if (sof <= 0 || sof + 8 > data.Length) return data;
+        int height = random.Next(2) == 0 ? random.Next(65536) : random.Next(1, 2048), width = random.Next(2) == 0 ? random.Next(65536) : random.Next(1, 2048);
+        data[sof + 4] = (byte)(height >> 8);
+        data[sof + 5] = (byte)height;
+        data[sof + 6] = (byte)(width >> 8);
+        data[sof + 7] = (byte)width;
+        return data;
+    }
+
+    private void Run(string format, byte[][] seeds, Func<byte[], byte[]> mutate, Action<byte[], int> decode)
     {
         var inputs = new byte[InputsPerFormat][];
         for (int i = 0; i < inputs.Length; i++)
@@ -58,15 +94,7 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
                 long start = Stopwatch.GetTimestamp();
                 try
                 {
-                    if (i % 3 == 0)
-                    {
-                        ImageDecoder.DecodeLabelMap(inputs[i], Options);
-                    }
-                    else
-                    {
-                        ImageDecoder.DecodeRgb(inputs[i], Options);
-                    }
-
+                    decode(inputs[i], i);
                     decoded++;
                 }
                 catch (ImageFormatException e) when (e.GetType() != typeof(ImageFormatException))
@@ -114,7 +142,7 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
         TimeSpan slowest = Stopwatch.GetElapsedTime(0, slowestTicks);
         output.WriteLine($"{format}: {inputs.Length} inputs in {total.Elapsed.TotalSeconds:F2} s: {decoded} decoded, {typedErrors} typed errors " +
                          $"({string.Join(", ", errorKinds.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}"))}); " +
-                         $"slowest {slowest.TotalMilliseconds:F1} ms, largest allocation {largestAllocation:N0} bytes");
+                         $"slowest {slowest.TotalMilliseconds:F1} ms, largest managed allocation {largestAllocation:N0} bytes, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MiB");
         Assert.True(failures.Count == 0, $"{failures.Count} failures, first: {string.Join("\n", failures.Take(3))}");
         Assert.True(slowest < PerInputLimit, $"the slowest {format} input took {slowest.TotalMilliseconds:F0} ms");
         Assert.Equal(inputs.Length, decoded + typedErrors);

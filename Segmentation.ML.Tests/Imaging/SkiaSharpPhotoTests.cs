@@ -125,11 +125,33 @@ public sealed class SkiaSharpPhotoTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void AFileCutShortDecodesWithItsMissingRowsFilledAsInLoadImages()
+    public void AFileCutShortIsRefusedWhereLoadImagesWouldFillItsMissingRowsWithGray()
     {
         byte[] data = File.ReadAllBytes(ImageFixtures.Jpeg("baseline_420_q85_61x45"));
-        RgbImage image = MLImages.DecodeRgb(data[..(data.Length * 2 / 3)]);
-        Assert.Equal((61, 45), (image.Width, image.Height));
+        byte[] cut = data[..(data.Length * 2 / 3)];
+        using (var filled = Microsoft.ML.Data.MLImage.CreateFromStream(new MemoryStream(cut)))
+            Assert.Equal((61, 45), (filled.Width, filled.Height));
+
+        var error = Assert.Throws<InvalidImageContentException>(() => MLImages.DecodeRgb(cut));
+        Assert.Contains("truncated file", error.Message);
+        Assert.Equal((61, 45), (MLImages.DecodeRgb(data).Width, MLImages.DecodeRgb(data).Height));
+    }
+
+    [Fact]
+    public void AJpegDeclaringMorePixelsThanItsBytesCanHoldIsRefusedBeforeDecoding()
+    {
+        byte[] small = File.ReadAllBytes(ImageFixtures.Jpeg("baseline_420_q75_7x5"));
+        var error = Assert.Throws<InvalidImageContentException>(() => MLImages.DecodeRgb(WithDeclaredSize(small, 9000, 9000)));
+        Assert.Contains($"declares 9000×9000 pixels, more than a JPEG of {small.Length:N0} bytes can hold", error.Message);
+
+        // The bound is loose enough for real photos: the smallest fixture per pixel is far inside it.
+        var fixtures = Directory.GetFiles(Path.GetDirectoryName(ImageFixtures.Jpeg("baseline_420_q75_7x5"))!, "*.jpg");
+        foreach (string file in fixtures)
+        {
+            var info = ImageDecoder.Identify(File.ReadAllBytes(file));
+            long pixels = (long)info.Width * info.Height, bytes = new FileInfo(file).Length;
+            Assert.True(pixels < MLImages.JpegPixelsPerByte * bytes / 8, $"{Path.GetFileName(file)}: {pixels} pixels in {bytes} bytes");
+        }
     }
 
     [Fact]

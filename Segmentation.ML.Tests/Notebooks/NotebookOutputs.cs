@@ -10,10 +10,16 @@ internal static partial class NotebookOutputs
 {
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
 
-    /// <summary>Runs a notebook of the repository and keeps a page of its outputs beside the test assembly (notebook-runs/NAME[.parameter=value].html).</summary>
-    public static async Task<NotebookRun> RunAsync(string name, IReadOnlyDictionary<string, string>? parameters = null)
+    /// <summary>The folder of the repository's notebooks.</summary>
+    public static string NotebooksFolder { get; } = Path.Combine(RepositoryFolder.Root, "notebooks");
+
+    /// <summary>
+    /// Runs a notebook of the repository in the kernel against the library's package and keeps a page of its outputs
+    /// beside the test assembly (notebook-runs/NAME[.parameter=value].html).
+    /// </summary>
+    public static async Task<NotebookRun> RunAsync(NotebookWorkFolder work, string name, IReadOnlyDictionary<string, string>? parameters = null)
     {
-        var run = await NotebookRunner.RunAsync(Path.Combine(NotebookRunner.NotebooksFolder, name), parameters);
+        var run = await NotebookHost.RunAsync(Path.Combine(NotebooksFolder, name), parameters, work.Package);
         string pages = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "notebook-runs")).FullName;
         string suffix = string.Concat((parameters ?? new Dictionary<string, string>()).Select(p => $".{p.Key}={p.Value.Trim('"')}"));
         File.WriteAllText(Path.Combine(pages, Path.GetFileNameWithoutExtension(name) + suffix + ".html"), run.ToHtml());

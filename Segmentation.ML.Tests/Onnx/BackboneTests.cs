@@ -139,6 +139,28 @@ public class BackboneTests
         Assert.Contains("it holds no tensors", Assert.Throws<ModelLoadException>(() => Backbone.FromStateDict(new StateDict([]))).Message);
     }
 
+    [Fact]
+    public void AWrongFirstConvolutionOrBatchNormSaysWhatTorchvisionHasThere()
+    {
+        var mobileNet = Checkpoint.Load(Fixture("mini-mobilenet_v2.pth"));
+        StateDict With(string key, int[] shape) => new(mobileNet.Tensors.Select(t => t.Name == key
+            ? CheckpointTensor.FromFloat32(key, shape, new float[shape.Aggregate(1, (a, b) => a * b)])
+            : t));
+
+        var stem = Assert.Throws<ModelLoadException>(() => Backbone.FromStateDict(With("features.0.0.weight", [3, 3, 3, 3])));
+        Assert.Equal("'features.0.0.weight' has shape [3, 3, 3, 3]; mobilenet_v2 expects [32 × width, 3, 3, 3] with a multiple of 8 output channels " +
+            "(torchvision's ImageNet model: [32, 3, 3, 3]). Is it a torchvision mobilenet_v2 state dict?", stem.Message);
+
+        var norm = Assert.Throws<ModelLoadException>(() => Backbone.FromStateDict(With("features.0.1.running_var", [16])));
+        Assert.StartsWith("'features.0.1.running_var' has shape [16], but 'features.0.0.weight' [8, 3, 3, 3] has 8 output channels; mobilenet_v2 expects one value per channel there ([8]).", norm.Message);
+
+        var vgg = Checkpoint.Load(Fixture("mini-vgg11.pth"));
+        var bias = Assert.Throws<ModelLoadException>(() => Backbone.FromStateDict(new StateDict(vgg.Tensors.Select(t => t.Name == "features.0.bias"
+            ? CheckpointTensor.FromFloat32(t.Name, [3], [0, 0, 0])
+            : t))));
+        Assert.Contains("'features.0.bias' has shape [3], but 'features.0.weight'", bias.Message);
+    }
+
     [Theory]
     [InlineData(float.NaN, "NaN")]
     [InlineData(float.PositiveInfinity, "+∞")]

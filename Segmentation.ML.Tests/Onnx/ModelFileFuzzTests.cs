@@ -15,10 +15,10 @@ namespace Segmentation.ML.Tests.Onnx;
 /// value, a weight made NaN or infinite — written as valid zips with their CRCs, as a program editing the file would.
 /// <see cref="SegmentationModel.Load"/> must refuse with <see cref="ModelFormatException"/> (nothing else escapes), or
 /// load a model that predicts the original's labels; a damaged file (not rewritten) must also keep every metadata field.
-/// Nothing may hang or allocate much. The suite runs 300 files; <c>scripts/fuzz/model-files.sh</c> runs the full set
+/// Nothing may hang or allocate much. It runs over a pixel-prior and a hypercolumn model, 300 files each in the suite; <c>scripts/fuzz/model-files.sh</c> runs the full set
 /// through SEGML_FUZZ_MODEL_FILES (and SEGML_FUZZ_SEED for other seeds).
 /// </summary>
-public sealed partial class ModelFileFuzzTests(ModelFiles files, ITestOutputHelper output) : IClassFixture<ModelFiles>, IDisposable
+public abstract partial class ModelFileFuzzTests(ModelFiles files, ITestOutputHelper output) : IDisposable
 {
     private static readonly int FileCount = int.TryParse(Environment.GetEnvironmentVariable("SEGML_FUZZ_MODEL_FILES"), out int n) ? n : 300;
     private static readonly int SeedOffset = int.TryParse(Environment.GetEnvironmentVariable("SEGML_FUZZ_SEED"), out int s) ? s : 0;
@@ -29,7 +29,11 @@ public sealed partial class ModelFileFuzzTests(ModelFiles files, ITestOutputHelp
 
     private readonly string folder = Directory.CreateTempSubdirectory("segml-model-fuzz-").FullName;
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(folder, recursive: true);
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
     public void DamagedModelFilesAreRefusedWithTypedErrorsOnlyOrPredictAsBefore()
@@ -63,6 +67,7 @@ public sealed partial class ModelFileFuzzTests(ModelFiles files, ITestOutputHelp
             catch (ModelFormatException error)
             {
                 refused++;
+                if (!error.Message.Contains(file, StringComparison.Ordinal)) failures.Add($"{description}: the message does not name the file: {error.Message}");
                 string reason = error.Field ?? Reason().Replace(error.Message.Replace(file, "F"), "#");
                 reason = reason.Length <= 70 ? reason : reason[..70];
                 reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
@@ -78,7 +83,7 @@ public sealed partial class ModelFileFuzzTests(ModelFiles files, ITestOutputHelp
             File.Delete(file);
         }
 
-        output.WriteLine($"model zip: {FileCount} files in {clock.Elapsed.TotalSeconds:F1} s: {refused} refused, {unchanged} loaded unchanged, " +
+        output.WriteLine($"{files.Trainer} model zip ({files.Original.Length / 1024} KiB): {FileCount} files in {clock.Elapsed.TotalSeconds:F1} s: {refused} refused, {unchanged} loaded unchanged, " +
                          $"{editedLoaded} rewritten edits loaded predicting as before, {failures.Count} failures; slowest {Stopwatch.GetElapsedTime(0, slowest).TotalMilliseconds:F0} ms " +
                          $"({slowestCase}), largest allocation {largestAllocation / 1024} KiB, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MiB.");
         output.WriteLine($"  loaded unchanged: {string.Join("; ", harmless.Take(8))}");
@@ -176,19 +181,43 @@ public sealed partial class ModelFileFuzzTests(ModelFiles files, ITestOutputHelp
             case 2:
                 float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity];
                 float special = specials[random.Next(specials.Length)];
-                int element = random.Next(4 * 8 * 6);
-                return ($"prior score {element} set to {special}", files.WithGraph(model =>
-                {
-                    var scores = model.Graph.Initializer.Single(t => t.Name == "prior.scores");
-                    var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(scores.RawData.Span).ToArray();
-                    values[element] = special;
-                    scores.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
-                }), true);
+                string weight = "";
+                byte[] bytes = files.WithGraph(model => weight = SetOneWeight(model, random, special));
+                return ($"weight {weight} set to {special}", bytes, true);
             default:
                 string value = wrongValues[random.Next(wrongValues.Length)];
                 return ($"metadata '{key}' set to {Shorten(value)}", files.WithMetadata(key, value), true);
         }
     }
 
+    /// <summary>Sets one random element of one random float initializer to <paramref name="value"/>; returns which.</summary>
+    private static string SetOneWeight(ModelProto model, Random random, float value)
+    {
+        var floats = model.Graph.Initializer.Where(t => t.DataType == (int)TensorProto.Types.DataType.Float && (t.RawData.Length > 0 || t.FloatData.Count > 0)).ToList();
+        var tensor = floats[random.Next(floats.Count)];
+        int element;
+        if (tensor.RawData.Length > 0)
+        {
+            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray();
+            element = random.Next(values.Length);
+            values[element] = value;
+            tensor.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+        }
+        else
+        {
+            element = random.Next(tensor.FloatData.Count);
+            tensor.FloatData[element] = value;
+        }
+        return $"{tensor.Name}[{element}]";
+    }
+
     private static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "…";
 }
+
+/// <summary>The fuzz set over a pixel-prior model.</summary>
+public sealed class PixelPriorModelFileFuzzTests(PixelPriorModelFiles files, ITestOutputHelper output)
+    : ModelFileFuzzTests(files, output), IClassFixture<PixelPriorModelFiles>;
+
+/// <summary>The fuzz set over a hypercolumn model (backbone initializers, head, resize, arg-max).</summary>
+public sealed class HypercolumnModelFileFuzzTests(HypercolumnModelFiles files, ITestOutputHelper output)
+    : ModelFileFuzzTests(files, output), IClassFixture<HypercolumnModelFiles>;

@@ -6,28 +6,33 @@ using Onnx;
 using Segmentation.ML.Imaging;
 using Segmentation.ML.Onnx;
 using Segmentation.ML.Tests.Cli;
+using Segmentation.ML.Trainers;
 
 namespace Segmentation.ML.Tests.Onnx;
 
 /// <summary>
-/// A model zip from a tiny pixel-prior training (an 8 × 6 grid over the synthetic scenes), its prediction of one
-/// image, and the tools to write edited copies: the ONNX graph rewritten, or the zip's entries changed, each written
-/// as a valid zip (ZipArchive computes the CRCs) as a program editing the file would write it.
+/// A model zip from a tiny training on the synthetic scenes, its prediction of one image, and the tools to write edited
+/// copies: the ONNX graph rewritten, or the zip's entries changed, each written as a valid zip (ZipArchive computes the
+/// CRCs) as a program editing the file would write it. <see cref="PixelPriorModelFiles"/> and
+/// <see cref="HypercolumnModelFiles"/> say which trainer made it.
 /// </summary>
-public sealed class ModelFiles : IDisposable
+public abstract class ModelFiles : IDisposable
 {
     public const string GraphEntry = "OnnxModel";
 
     private readonly SceneFolderDataset scenes = new();
 
-    public ModelFiles()
+    /// <param name="trainer">The trainer appended to LoadImages("Image", …, "ImagePath").</param>
+    /// <param name="trainingResources">What the trainer uses while it trains (a backbone), disposed after training.</param>
+    protected ModelFiles(Func<MLContext, IEstimator<ITransformer>> trainer, IDisposable? trainingResources = null)
     {
         var ml = new MLContext(seed: 1);
         var train = ml.Data.LoadSegmentationFolder(scenes.Root, "train");
-        var pipeline = ml.Transforms.LoadImages("Image", imageFolder: null, "ImagePath")
-            .Append(ml.MulticlassClassification.Trainers.PixelPrior(gridWidth: 8, gridHeight: 6));
-        string path = Path.Combine(scenes.Root, "prior.zip");
-        using (var model = pipeline.Fit(train)) ml.Model.SaveAtomically(model, train.Schema, path);
+        var pipeline = ml.Transforms.LoadImages("Image", imageFolder: null, "ImagePath").Append(trainer(ml));
+        string path = Path.Combine(scenes.Root, "model.zip");
+        using (trainingResources)
+        using (var model = pipeline.Fit(train))
+            ml.Model.SaveAtomically(model, train.Schema, path);
         Original = File.ReadAllBytes(path);
         Image = MLImages.LoadRgb(scenes.Images("val")[0]);
         using var loaded = SegmentationModel.Load(path);
@@ -52,7 +57,11 @@ public sealed class ModelFiles : IDisposable
 
     public string Trainer { get; }
 
-    public void Dispose() => scenes.Dispose();
+    public void Dispose()
+    {
+        scenes.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>True when <paramref name="model"/> holds the original's metadata and predicts its labels.</summary>
     public bool SameAsOriginal(SegmentationModel model) =>
@@ -111,4 +120,26 @@ public sealed class ModelFiles : IDisposable
         foreach (var property in existing) model.MetadataProps.Remove(property);
         if (value is not null) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
     });
+}
+
+/// <summary>A pixel-prior model: an 8 × 6 grid of class frequencies, a graph of a few nodes.</summary>
+public sealed class PixelPriorModelFiles() : ModelFiles(ml => ml.MulticlassClassification.Trainers.PixelPrior(gridWidth: 8, gridHeight: 6));
+
+/// <summary>A hypercolumn model: a small random-weight MobileNetV2 (the backbone fixture), its factorised head and the resize and arg-max after it.</summary>
+public sealed class HypercolumnModelFiles : ModelFiles
+{
+    public HypercolumnModelFiles() : this(Backbone.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Backbones", "mini-mobilenet_v2.pth")))
+    {
+    }
+
+    private HypercolumnModelFiles(Backbone backbone) : base(ml => ml.MulticlassClassification.Trainers.Hypercolumns(new HypercolumnTrainer.Options
+    {
+        Backbone = backbone,
+        HiddenSizes = [8],
+        SparseEpochs = 2,
+        DenseEpochs = 1,
+        Seed = 5,
+    }), backbone)
+    {
+    }
 }

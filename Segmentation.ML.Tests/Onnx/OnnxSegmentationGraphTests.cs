@@ -12,7 +12,7 @@ public class OnnxSegmentationGraphTests
 {
     /// <summary>
     /// From 0…255 pixel planes to labels against the C# pipeline from the same bytes; with mirroring, the graph's
-    /// grid scores of the image and of its mirror combined by <see cref="SegmentationModel.MirroredLabels"/>.
+    /// grid scores of the image and of its mirror summed by <see cref="ScoreSum"/>.
     /// </summary>
     [Theory]
     [InlineData(false)]
@@ -38,7 +38,10 @@ public class OnnxSegmentationGraphTests
         {
             var mirrorOutputs = session.Run([("pixels", Mirror(planes, width), [1, 3, height, width])], "logits");
             int gridHeight = (height + outputStride - 1) / outputStride, gridWidth = (width + outputStride - 1) / outputStride;
-            actual = SegmentationModel.MirroredLabels(outputs[1].Floats, mirrorOutputs[0].Floats, head.Classes, gridHeight, gridWidth, height, width).Select(l => (uint)l).ToArray();
+            var sum = new ScoreSum(head.Classes, height, width);
+            sum.Add(outputs[1].Floats, gridHeight, gridWidth, mirrored: false);
+            sum.Add(mirrorOutputs[0].Floats, gridHeight, gridWidth, mirrored: true);
+            actual = sum.Labels().Select(l => (uint)l).ToArray();
         }
 
         var image = new float[3 * plane];

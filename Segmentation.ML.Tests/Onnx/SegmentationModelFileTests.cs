@@ -9,7 +9,7 @@ namespace Segmentation.ML.Tests.Onnx;
 /// metadata field missing, empty, of the wrong kind or out of range, and graphs holding NaN or infinite weights or
 /// data outside the file — each with one <see cref="ModelFormatException"/> naming the file and the field or tensor.
 /// </summary>
-public sealed class SegmentationModelFileTests(ModelFiles files) : IClassFixture<ModelFiles>, IDisposable
+public sealed class SegmentationModelFileTests(PixelPriorModelFiles files) : IClassFixture<PixelPriorModelFiles>, IDisposable
 {
     private const string Format = "segml.format", Classes = "segml.classes", Width = "segml.input_width", Height = "segml.input_height", Trainer = "segml.trainer";
     private const string FourClasses = """{"name":"x","classes":["a","b","c","d"]}""";

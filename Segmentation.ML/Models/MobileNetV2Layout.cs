@@ -30,6 +30,12 @@ internal static class MobileNetV2Layout
             channels = convolutions[^1].OutChannels;
         }
 
+        var stem = reader.GetWithRank("features.0.0.weight", 4);
+        if (stem.Shape[0] % 8 != 0 || stem.Shape[1] != 3 || stem.Shape[2] != 3 || stem.Shape[3] != 3)
+        {
+            throw new ModelLoadException($"'features.0.0.weight' has shape {stem.ShapeText}; mobilenet_v2 expects [32 × width, 3, 3, 3] with a multiple of 8 " +
+                "output channels (torchvision's ImageNet model: [32, 3, 3, 3]). Is it a torchvision mobilenet_v2 state dict?");
+        }
         Add(0, 2, false, Unit(reader, "features.0.0", "features.0.1", channels, 2, depthwise: false, ConvolutionActivation.Relu6));
         for (int i = 1; i <= 17; i++)
         {
@@ -115,10 +121,10 @@ internal static class MobileNetV2Layout
         int outChannels = weight.Shape[0], k = weight.Shape[2];
         if (depthwise) reader.Get($"{conv}.weight", inChannels, 1, 3, 3);
         else reader.Get($"{conv}.weight", outChannels, inChannels, k, k);
-        var gamma = reader.Get($"{norm}.weight", outChannels).Values;
-        var beta = reader.Get($"{norm}.bias", outChannels).Values;
-        var mean = reader.Get($"{norm}.running_mean", outChannels).Values;
-        var variance = reader.Get($"{norm}.running_var", outChannels).Values;
+        var gamma = reader.GetPerChannel($"{norm}.weight", $"{conv}.weight", weight).Values;
+        var beta = reader.GetPerChannel($"{norm}.bias", $"{conv}.weight", weight).Values;
+        var mean = reader.GetPerChannel($"{norm}.running_mean", $"{conv}.weight", weight).Values;
+        var variance = reader.GetPerChannel($"{norm}.running_var", $"{conv}.weight", weight).Values;
 
         int perChannel = weight.Values.Length / outChannels;
         var folded = new float[weight.Values.Length];

@@ -37,6 +37,19 @@ internal sealed class ParameterReader(IReadOnlyDictionary<string, ParameterTenso
         return tensor;
     }
 
+    /// <summary>A vector with one value per output channel of the convolution <paramref name="convolutionKey"/> (a bias or BatchNorm statistic).</summary>
+    /// <exception cref="ModelLoadException">The sizes disagree; the message names both tensors.</exception>
+    public ParameterTensor GetPerChannel(string key, string convolutionKey, ParameterTensor convolution)
+    {
+        var tensor = GetWithRank(key, 1);
+        if (tensor.Shape[0] != convolution.Shape[0])
+        {
+            throw new ModelLoadException($"'{key}' has shape {tensor.ShapeText}, but '{convolutionKey}' {convolution.ShapeText} has {convolution.Shape[0]} output channels; " +
+                $"{architecture} expects one value per channel there ([{convolution.Shape[0]}]). The checkpoint's layers do not chain as a torchvision {architecture}'s do.");
+        }
+        return tensor;
+    }
+
     /// <summary>Keys present but not consumed (num_batches_tracked and other bookkeeping excluded).</summary>
     public IReadOnlyList<string> Unused(Func<string, bool> ignore) =>
         parameters.Keys.Where(k => !used.Contains(k) && !k.EndsWith("num_batches_tracked", StringComparison.Ordinal) && !ignore(k)).ToList();

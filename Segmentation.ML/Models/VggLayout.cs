@@ -43,7 +43,7 @@ internal static class VggLayout
             var weight = reader.GetWithRank($"features.{index}.weight", 4);
             int outChannels = weight.Shape[0];
             reader.Get($"features.{index}.weight", outChannels, channels, 3, 3);
-            var bias = reader.Get($"features.{index}.bias", outChannels);
+            var bias = reader.GetPerChannel($"features.{index}.bias", $"features.{index}.weight", weight);
             var convolution = new ConvolutionLayer(channels, outChannels, 3, 1, 1, weight.Values, bias.Values, ConvolutionActivation.Relu);
             string tap = $"features.{index + 1}";
             stages.Add(new BackboneStage(new BackboneTap(tap, outChannels, stride), poolFirst, [convolution], Residual: false));

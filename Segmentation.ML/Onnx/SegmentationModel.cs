@@ -78,15 +78,25 @@ public sealed class SegmentationModel : IDisposable
     /// <summary>
     /// The label map of an RGB image at its own size. With <paramref name="mirror"/> (test-time flipping, twice the
     /// work) the graph also scores the mirror image, and the two grids of class scores, the mirror's flipped back,
-    /// are averaged before they are resized to the image — as the head's own dense inference does.
+    /// are resized to the image and summed before the arg-max.
     /// </summary>
     /// <exception cref="OnnxModelException">ONNX Runtime failed.</exception>
-    public LabelMap Predict(RgbImage image, bool mirror = false, CancellationToken cancellation = default)
+    public LabelMap Predict(RgbImage image, bool mirror = false, CancellationToken cancellation = default) =>
+        Predict(image, mirror ? new TestTimeAugmentation { Mirror = true } : TestTimeAugmentation.None, cancellation);
+
+    /// <summary>
+    /// The label map of an RGB image at its own size, with test-time augmentation: the graph scores the image at
+    /// each scale (resized bilinearly) and, when asked, its mirror; every grid of class scores is resized to the
+    /// image (bilinear, as the graph itself resizes) and the arg-max of their sum is each pixel's label.
+    /// </summary>
+    /// <exception cref="OnnxModelException">ONNX Runtime failed.</exception>
+    public LabelMap Predict(RgbImage image, TestTimeAugmentation augmentation, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(augmentation);
         int height = image.Height, width = image.Width, pixels = height * width;
-        var planes = Planes(image, flip: false);
-        if (!mirror)
+        var planes = Planes(image);
+        if (augmentation.Runs == 1 && augmentation.Scales[0] == 1)
         {
             var indices = new uint[pixels];
             using (var input = OrtValue.CreateTensorValueFromMemory(planes, [1, 3, height, width]))
@@ -94,33 +104,26 @@ public sealed class SegmentationModel : IDisposable
                 session.Run([SegmenterGraph.InputName], [input], [SegmenterGraph.OutputName], [output], cancellation);
             return new LabelMap(width, height, ToLabels(indices));
         }
-        var (logits, gridHeight, gridWidth) = GridLogits(planes, height, width, cancellation);
-        var (mirrored, _, _) = GridLogits(Planes(image, flip: true), height, width, cancellation);
-        return new LabelMap(width, height, MirroredLabels(logits, mirrored, Classes.ClassCount, gridHeight, gridWidth, height, width));
-    }
 
-    /// <summary>
-    /// The arg-max, at <paramref name="height"/> × <paramref name="width"/>, of the average of two [C, h, w] grids of
-    /// scores, the second (the mirror image's) flipped back left to right; the scores are resized bilinearly
-    /// (PyTorch's align_corners=False), as <see cref="Hypercolumns.DenseHead"/> resizes them.
-    /// </summary>
-    internal static byte[] MirroredLabels(ReadOnlySpan<float> logits, ReadOnlySpan<float> mirrored, int classes, int gridHeight, int gridWidth, int height, int width)
-    {
-        var average = new float[logits.Length];
-        var flipped = new float[gridWidth];
-        for (int row = 0; row < classes * gridHeight; row++)
+        var sum = new ScoreSum(Classes.ClassCount, height, width);
+        foreach (double scale in augmentation.Scales)
         {
-            var target = average.AsSpan(row * gridWidth, gridWidth);
-            mirrored.Slice(row * gridWidth, gridWidth).CopyTo(flipped);
-            flipped.AsSpan().Reverse();
-            System.Numerics.Tensors.TensorPrimitives.Add(logits.Slice(row * gridWidth, gridWidth), flipped, target);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(target, 0.5f, target);
+            int scaledHeight = Math.Max(1, (int)Math.Round(height * scale)), scaledWidth = Math.Max(1, (int)Math.Round(width * scale));
+            var scaled = planes;
+            if ((scaledHeight, scaledWidth) != (height, width))
+            {
+                scaled = new float[3 * scaledHeight * scaledWidth];
+                Tensors.Resize.Bilinear(planes, 3, height, width, scaled, scaledHeight, scaledWidth);
+            }
+            var (logits, gridHeight, gridWidth) = GridLogits(scaled, scaledHeight, scaledWidth, cancellation);
+            sum.Add(logits, gridHeight, gridWidth, mirrored: false);
+            if (augmentation.Mirror)
+            {
+                var (mirrored, _, _) = GridLogits(ScoreSum.Mirror((float[])scaled.Clone(), scaledWidth), scaledHeight, scaledWidth, cancellation);
+                sum.Add(mirrored, gridHeight, gridWidth, mirrored: true);
+            }
         }
-        var scores = new float[classes * height * width];
-        Tensors.Resize.Bilinear(average, classes, gridHeight, gridWidth, scores, height, width);
-        var labels = new byte[height * width];
-        Tensors.ChannelOps.Argmax(scores, classes, labels);
-        return labels;
+        return new LabelMap(width, height, sum.Labels());
     }
 
     private (float[] Logits, int Height, int Width) GridLogits(float[] planes, int height, int width, CancellationToken cancellation)
@@ -133,20 +136,18 @@ public sealed class SegmentationModel : IDisposable
         return (outputs[0].GetTensorDataAsSpan<float>().ToArray(), (int)shape[2], (int)shape[3]);
     }
 
-    /// <summary>The image's RGB planes (0…255 floats), mirrored left to right when asked.</summary>
-    private static float[] Planes(RgbImage image, bool flip)
+    /// <summary>The image's RGB planes (0…255 floats).</summary>
+    private static float[] Planes(RgbImage image)
     {
-        int height = image.Height, width = image.Width, pixels = height * width;
+        int pixels = image.Height * image.Width;
         var planes = new float[3 * pixels];
         var rgb = image.Pixels;
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
-            {
-                int source = 3 * (y * width + (flip ? width - 1 - x : x)), target = y * width + x;
-                planes[target] = rgb[source];
-                planes[pixels + target] = rgb[source + 1];
-                planes[2 * pixels + target] = rgb[source + 2];
-            }
+        for (int p = 0; p < pixels; p++)
+        {
+            planes[p] = rgb[3 * p];
+            planes[pixels + p] = rgb[3 * p + 1];
+            planes[2 * pixels + p] = rgb[3 * p + 2];
+        }
         return planes;
     }
 
