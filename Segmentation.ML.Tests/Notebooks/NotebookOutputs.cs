@@ -38,8 +38,8 @@ internal static partial class NotebookOutputs
     public static List<XElement> Svgs(IEnumerable<string> html) =>
         html.Select(HtmlTests.Parse).SelectMany(root => root.Elements(Svg + "svg")).ToList();
 
-    /// <summary>The SVG elements of a role (their class attribute).</summary>
-    public static List<XElement> WithRole(XElement svg, string role) => svg.Descendants().Where(e => (string?)e.Attribute("class") == role).ToList();
+    /// <summary>The marks of one kind (bar, point, swatch, ...) that a figure's SVG says it plots.</summary>
+    public static List<XElement> Marks(XElement svg, string mark) => FigureMarks.All(svg, mark);
 
     /// <summary>The number in a percentage cell such as "91.3 %".</summary>
     public static double Percent(XElement cell) => double.Parse(PercentNumber().Match(cell.Value).Value, System.Globalization.CultureInfo.InvariantCulture);

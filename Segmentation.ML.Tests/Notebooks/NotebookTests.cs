@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using System.Xml.Linq;
 using Microsoft.DotNet.Interactive.Documents;
 using Segmentation.ML.Tests.Data;
 using JupyterNotebook = Microsoft.DotNet.Interactive.Documents.Jupyter.Notebook;
@@ -57,10 +58,13 @@ public sealed partial class NotebookTests(NotebookWorkFolder work)
         Assert.Equal(5, TableRows(run.Html("load")).Single().Count);
 
         var legend = Svgs(run.Html("legend")).Single();
-        Assert.Equal(["sky", "building", "road", "tree", "car", "person"], WithRole(legend, "swatch").Select(s => (string)s.Attribute("data-name")!));
+        Assert.Equal(["sky", "building", "road", "tree", "car", "person"], Marks(legend, "swatch").Select(s => (string)s.Attribute("label")!));
 
-        Assert.Equal(6, TableRows(run.Html("statistics")).Single().Count);
-        Assert.Equal(6, WithRole(Svgs(run.Html("statistics")).Single(), "bar").Count);
+        // A bar per class, each the share its table row gives.
+        var shares = TableRows(run.Html("statistics")).Single();
+        Assert.Equal(6, shares.Count);
+        var shareBars = Marks(Svgs(run.Html("statistics")).Single(), "bar");
+        Assert.Equal(shares.Select(r => r.Elements("td").ElementAt(2).Value), shareBars.Select(b => Round1(b.Attribute("value")!)));
 
         // Three image | mask pairs of 160×120 scenes at twice their size: 8 + 320 + 8 + 320 + 8 wide.
         var previews = Images(run.Html("previews"));
@@ -94,15 +98,15 @@ public sealed partial class NotebookTests(NotebookWorkFolder work)
         Assert.InRange(stageA, 1, 12);
         Assert.Equal(2, stageB);
 
-        // One polyline per quantity, a point per epoch that reports it.
+        // One series per quantity, a point per epoch that reports it.
         var curves = Svgs(run.Html("curves")).Single();
-        var points = WithRole(curves, "point").GroupBy(p => (string)p.Attribute("data-name")!).ToDictionary(g => g.Key, g => g.Count());
+        var points = Marks(curves, "series").ToDictionary(s => (string)s.Attribute("name")!, s => s.Elements().Count());
         Assert.Equal(stageA, points["train loss, stage A"]);
         Assert.Equal(stageB, points["train loss, stage B"]);
         Assert.Equal(stageA, points["val loss, sampled pixels"]);
         Assert.Equal(stageA, points["val accuracy, sampled pixels"]);
         Assert.Equal(stageB, points["val mean IoU, whole images"]);
-        Assert.Equal(2, WithRole(curves, "stage-boundary").Count);
+        Assert.Equal(2, Marks(curves, "stage-boundary").Count);
 
         var summary = TableRows(run.Html("predict")).Single();
         Assert.Equal(7, summary.Count);
@@ -137,10 +141,11 @@ public sealed partial class NotebookTests(NotebookWorkFolder work)
         Assert.Equal("confusion matrix", heatmap.Alt);
         Assert.True(heatmap.Image.Width > 2 * 6 * 30 && heatmap.Image.Height > 2 * 6 * 30, $"{heatmap.Image.Width}×{heatmap.Image.Height} is too small for 6×6 cells of 30 units at scale 2.");
 
+        // A bar per class with an IoU, each the IoU its table row gives.
         var iou = Svgs(run.Html("iou")).Single();
-        int withIoU = tables[1].Count(r => r.Elements("td").Last().Value != "—");
-        Assert.Equal(withIoU, WithRole(iou, "bar").Count);
-        Assert.InRange(withIoU, 4, 6);
+        var withIoU = tables[1].Select(r => r.Elements("td").Last().Value).Where(v => v != "—").ToList();
+        Assert.Equal(withIoU, Marks(iou, "bar").Select(b => Round1(b.Attribute("value")!)));
+        Assert.InRange(withIoU.Count, 4, 6);
 
         var pictures = Images(run.Html("overlays"));
         Assert.Equal(4, pictures.Count);
@@ -159,6 +164,9 @@ public sealed partial class NotebookTests(NotebookWorkFolder work)
         // index.html, confusion.png, class-iou.svg and .png, metrics.json, confusion.csv and the three examples.
         Assert.Equal("9", report.Groups[2].Value);
     }
+
+    /// <summary>A plotted percentage as the tables write it, with one decimal.</summary>
+    private static string Round1(XAttribute value) => double.Parse(value.Value, System.Globalization.CultureInfo.InvariantCulture).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"^Report: (.+index\.html) \((\d+) files\)$")]
     private static partial Regex ReportLine();

@@ -57,14 +57,19 @@ public sealed partial class EvaluationReportTests : IDisposable
 
         Assert.Equal(7, HtmlTests.BodyRows(sections[0].Descendants("table").Single()).Count);
         Assert.Equal(classes.ClassCount, HtmlTests.BodyRows(sections[1].Descendants("table").Single()).Count);
-        XNamespace svg = "http://www.w3.org/2000/svg";
-        var chart = sections[3].Element(svg + "svg")!;
+        // The charts are inline SVG whose marks are the evaluation's numbers: a bar per class with an IoU, a cell per class pair.
         var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "metrics.json")))!;
-        int withIoU = metrics["per_class"]!.AsArray().Count(r => r!["iou"] is not null);
-        Assert.Equal(withIoU, chart.Descendants(svg + "rect").Count(r => (string?)r.Attribute("class") == "bar"));
+        var ious = metrics["per_class"]!.AsArray().Where(r => r!["iou"] is not null).Select(r => r!["iou"]!.GetValue<double>() * 100).ToList();
+        var bars = FigureMarks.All(sections[3].Element(FigureMarks.Svg + "svg")!, "bar");
+        Assert.Equal(ious.Count, bars.Count);
+        Assert.All(ious.Zip(bars), p => Assert.Equal(p.First, FigureMarks.Number(p.Second, "value"), 9));
+        var cells = FigureMarks.All(sections[2].Element(FigureMarks.Svg + "svg")!, "cell");
+        var confusion = File.ReadAllLines(Path.Combine(folder, "confusion.csv")).Skip(1).Select(line => line.Split(',')[^classes.ClassCount..].Select(long.Parse)).SelectMany(row => row).ToList();
+        Assert.Equal(classes.ClassCount * classes.ClassCount, cells.Count);
+        Assert.Equal(confusion, cells.Select(c => (long)FigureMarks.Number(c, "pixels")));
 
         var images = page.Descendants("img").ToList();
-        Assert.Equal(1 + examples, images.Count);
+        Assert.Equal(examples, images.Count);
         foreach (var img in images)
         {
             string src = (string)img.Attribute("src")!;
@@ -73,10 +78,14 @@ public sealed partial class EvaluationReportTests : IDisposable
             var info = ImageDecoder.Identify(Path.Combine(folder, src));
             Assert.Equal(((int)img.Attribute("width")!, (int)img.Attribute("height")!), (info.Width, info.Height));
         }
+        // The chart files the page links are there, the PNGs at twice the charts' size.
+        Assert.Equal(["confusion.png", "confusion.csv", "class-iou.svg", "class-iou.png"],
+            sections.Skip(2).Take(2).SelectMany(s => s.Descendants("a")).Select(a => (string)a.Attribute("href")!));
+        Assert.All(["confusion.png", "class-iou.svg", "class-iou.png"], file => Assert.True(File.Exists(Path.Combine(folder, file)), file));
+        var iouSvg = XElement.Parse(File.ReadAllText(Path.Combine(folder, "class-iou.svg")));
+        Assert.Equal(2 * (int)FigureMarks.Number(iouSvg, "width"), ImageDecoder.Identify(Path.Combine(folder, "class-iou.png")).Width);
         Assert.Equal(examples, sections[4].Descendants("figure").Count());
         Assert.Equal(examples, Directory.GetFiles(Path.Combine(folder, "examples"), "*.png").Length);
-        Assert.True(File.Exists(Path.Combine(folder, "class-iou.svg")));
-        Assert.True(File.Exists(Path.Combine(folder, "class-iou.png")));
         Assert.StartsWith("truth\\predicted,", File.ReadAllText(Path.Combine(folder, "confusion.csv")));
         return page;
     }

@@ -77,7 +77,9 @@ public sealed partial class ReportCommandTests(TrainedSceneModel trained) : ICla
         foreach (string id in EvaluationReport.SectionIds)
             Assert.Matches($"<section id=\"{id}\">\\s*<h2>[^<]+</h2>", dom);
         Assert.Equal(3, Regex.Count(dom, "<figure>"));
-        Assert.Equal(Regex.Count(File.ReadAllText(page), "class=\"bar\""), Regex.Count(dom, "class=\"bar\""));
+        // The charts are inline SVG: the browser keeps their descriptions (a bar per class) and their text.
+        Assert.Equal(Regex.Count(File.ReadAllText(page), "<bar "), Regex.Count(dom, "<bar "));
+        Assert.Contains("Confusion matrix: share of each truth row (%)", dom);
 
         string png = Path.Combine(folder, "..", $"screenshot-{Guid.NewGuid():N}.png");
         string log = await Chromium.ScreenshotAsync(page, png, 1400, 3200);
@@ -91,16 +93,38 @@ public sealed partial class ReportCommandTests(TrainedSceneModel trained) : ICla
             var picture = ImageDecoder.DecodeRgb(Path.Combine(folder, img.Groups[1].Value));
             Assert.True(PictureSearch.Find(screenshot, picture) is not null, $"{img.Groups[1].Value} ({picture.Width}×{picture.Height}) is not shown unscaled in the screenshot.");
         }
-        // The inline SVG chart is drawn: its first bar's colour fills a run of pixels.
+        // The inline SVG chart is drawn: its first bar's colour (from its description) fills a run of pixels.
         var bar = BarFill().Match(File.ReadAllText(page));
         var colour = new Rgb24(Convert.ToByte(bar.Groups[1].Value, 16), Convert.ToByte(bar.Groups[2].Value, 16), Convert.ToByte(bar.Groups[3].Value, 16));
         Assert.True(PictureSearch.LongestRun(screenshot, colour) >= 20, $"No bar of colour {colour} is drawn.");
     }
 
+    [HiddenFontsFact]
+    public async Task ChartsAreDrawnAlikeWithTheirTextOnAMachineWithoutFonts()
+    {
+        string withFonts = await WriteReportAsync(examples: 1);
+        string folder = trained.NewFolder("report-no-fonts");
+        var (exit, _, error) = await HiddenFonts.RunSegmlAsync("evaluate", "--model", trained.ModelPath, "--dataset", "folder", "--data", trained.Data.Root,
+            "--split", "val", "--report", folder, "--report-examples", "1");
+        Assert.True(exit == 0, error);
+
+        // The figure font comes from the library, so hiding the installed fonts changes no pixel and no SVG byte.
+        string example = Path.Combine("examples", Path.GetFileName(Directory.GetFiles(Path.Combine(folder, "examples")).Single()));
+        foreach (string file in (string[])["confusion.png", "class-iou.png", "class-iou.svg", example])
+            Assert.True(File.ReadAllBytes(Path.Combine(withFonts, file)).SequenceEqual(File.ReadAllBytes(Path.Combine(folder, file))), $"{file} differs without fonts.");
+        // And that text is there: the heatmap's title band holds the dark pixels of its glyphs.
+        var heatmap = ImageDecoder.DecodeRgb(Path.Combine(folder, "confusion.png"));
+        int ink = 0;
+        for (int y = 0; y < 2 * 26; y++)
+            for (int x = 0; x < heatmap.Width; x++)
+                if (heatmap.GetPixel(x, y) is var p && p.R < 128 && p.G < 128 && p.B < 128) ink++;
+        Assert.True(ink > 100, $"Only {ink} dark pixels where the heatmap's title should be written.");
+    }
+
     [GeneratedRegex("<img src=\"([^\"]+)\"")]
     private static partial Regex ImgSource();
 
-    [GeneratedRegex("class=\"bar\"[^>]*fill=\"#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})\"")]
+    [GeneratedRegex("<bar [^>]*color=\"#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})\"")]
     private static partial Regex BarFill();
 
     [SharedDataFact]

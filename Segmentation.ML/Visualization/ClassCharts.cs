@@ -3,7 +3,7 @@ using Segmentation.ML.Evaluation;
 
 namespace Segmentation.ML.Visualization;
 
-/// <summary>Bar charts with one bar per class, each in its palette colour.</summary>
+/// <summary>Bar charts with one bar per class, each in its palette colour, drawn by OxyPlot.</summary>
 public static class ClassCharts
 {
     /// <summary>
@@ -17,9 +17,9 @@ public static class ClassCharts
         ArgumentNullException.ThrowIfNull(metrics);
         var palette = classes is null ? Imaging.Palette.Voc : ClassLegend.ColorsOf(classes);
         var bars = metrics.PerClass.Select(row => new Bar(row.Name, row.IoU * 100, ClassLegend.ColorOf(palette, row.Index),
-            row.Presence switch { ClassPresence.Absent => "absent", ClassPresence.PredictedOnly => "0.0 (predicted only)", _ => null })).ToList();
-        var drawing = HorizontalBars.Draw("Per-class IoU", bars, "IoU (%)", 100, (metrics.MeanIoU * 100, $"mean {HorizontalBars.Value(metrics.MeanIoU * 100)}"));
-        return new Figure(drawing, "Per-class IoU (%)");
+            row.Presence switch { ClassPresence.Absent => "absent", ClassPresence.PredictedOnly => "predicted only", _ => null })).ToList();
+        (double, string)? mean = double.IsFinite(metrics.MeanIoU) ? (metrics.MeanIoU * 100, $"mean {HorizontalBars.Value(metrics.MeanIoU * 100)}") : null;
+        return HorizontalBars.Plot("class-iou", "Per-class IoU", "Per-class IoU (%)", bars, "IoU (%)", 100, mean);
     }
 
     /// <summary>Each class's share of the labelled pixels of a split, in percent, with the images containing it.</summary>
@@ -28,13 +28,10 @@ public static class ClassCharts
         ArgumentNullException.ThrowIfNull(statistics);
         var classes = statistics.Classes;
         var palette = ClassLegend.ColorsOf(classes);
-        var bars = Enumerable.Range(0, classes.ClassCount).Select(c =>
-        {
-            double share = 100 * statistics.GetPixelShare(c, excludeIgnored: true);
-            return new Bar(classes.ClassNames[c], share, ClassLegend.ColorOf(palette, c), $"{HorizontalBars.Value(share)} ({statistics.ImagesPerClass[c]} img)");
-        }).ToList();
-        double max = bars.Max(b => b.Value!.Value);
-        var drawing = HorizontalBars.Draw($"Pixels per class, {classes.Name} ({statistics.ImageCount} images)", bars, "share of labelled pixels (%)", Math.Max(max, 1));
-        return new Figure(drawing, $"Class pixel shares of {classes.Name}");
+        var bars = Enumerable.Range(0, classes.ClassCount).Select(c => new Bar(classes.ClassNames[c], 100 * statistics.GetPixelShare(c, excludeIgnored: true),
+            ClassLegend.ColorOf(palette, c), statistics.ImagesPerClass[c] == 1 ? "1 image" : $"{statistics.ImagesPerClass[c]} images")).ToList();
+        double max = bars.Select(b => b.Value!.Value).Where(double.IsFinite).DefaultIfEmpty(0).Max();
+        return HorizontalBars.Plot("pixel-shares", $"Pixels per class, {classes.Name} ({statistics.ImageCount} images)", $"Class pixel shares of {classes.Name}",
+            bars, "share of labelled pixels (%)", Math.Max(max, 1));
     }
 }

@@ -1,5 +1,6 @@
 using Segmentation.ML.Data;
 using Segmentation.ML.Imaging;
+using SkiaSharp;
 
 namespace Segmentation.ML.Visualization;
 
@@ -9,7 +10,7 @@ public static class ClassLegend
     /// <summary>Side of a swatch, in figure units.</summary>
     internal const int Swatch = 12;
 
-    private const int Gap = 4, EntrySpacing = 14, LineHeight = 18;
+    private const int Gap = 4, EntrySpacing = 14, LineHeight = 18, Margin = 4;
 
     /// <summary>
     /// The legend of <paramref name="classes"/>: each swatch is the class's palette colour (the VOC palette when the
@@ -22,12 +23,16 @@ public static class ClassLegend
     {
         ArgumentNullException.ThrowIfNull(classes);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxWidth, 64);
-        var entries = Entries(classes, labels);
-        var probe = new Drawing(maxWidth, 1);
-        double height = Draw(probe, 0, 0, maxWidth, entries);
-        var drawing = new Drawing(maxWidth, (int)Math.Ceiling(height) + 8);
-        Draw(drawing, 4, 4, maxWidth - 8, entries);
-        return new Figure(drawing, $"Legend of {classes.Name}");
+        var placed = Layout(Entries(classes, labels), Margin, Margin, maxWidth - 2 * Margin);
+        var description = new FigureDescription("legend");
+        Describe(description, placed);
+        int height = (int)Math.Ceiling(Height(placed)) + 2 * Margin;
+        return new Figure($"Legend of {classes.Name}", maxWidth, Math.Max(height, 2 * Margin + 1), (canvas, scale, _) =>
+        {
+            using var restore = new SKAutoCanvasRestore(canvas);
+            canvas.Scale(scale);
+            Paint(canvas, placed);
+        }, description);
     }
 
     /// <summary>The colour of every label value in pictures of <paramref name="classes"/>: their palette, else the VOC palette.</summary>
@@ -48,22 +53,51 @@ public static class ClassLegend
         return entries;
     }
 
-    /// <summary>Lays the entries out from (x, y) within <paramref name="width"/>; returns the height used.</summary>
-    internal static double Draw(Drawing drawing, double x, double y, double width, IReadOnlyList<(string Name, Rgb24 Color)> entries)
+    /// <summary>Places the entries from (x, y) within <paramref name="width"/>: each swatch's top-left corner and its name's width.</summary>
+    internal static IReadOnlyList<LegendEntry> Layout(IReadOnlyList<(string Name, Rgb24 Color)> entries, float x, float y, float width)
     {
-        double cx = x, cy = y;
+        var placed = new List<LegendEntry>();
+        float cx = x, cy = y;
         foreach (var (name, color) in entries)
         {
-            double entryWidth = Swatch + Gap + BitmapFont.MeasureWidth(name);
+            float textWidth = FigureFont.Width(name, Theme.TextSize);
+            float entryWidth = Swatch + Gap + textWidth;
             if (cx > x && cx + entryWidth > x + width)
             {
                 cx = x;
                 cy += LineHeight;
             }
-            drawing.Add(new RectShape(cx, cy, Swatch, Swatch, color, Theme.Muted) { Role = "swatch", Name = name });
-            drawing.Add(new TextShape(cx + Swatch + Gap, cy + 2.5, name, Theme.Text));
+            placed.Add(new LegendEntry(name, color, cx, cy, textWidth));
             cx += entryWidth + EntrySpacing;
         }
-        return entries.Count == 0 ? 0 : cy - y + Swatch;
+        return placed;
+    }
+
+    /// <summary>The height the placed entries take below their first line's top.</summary>
+    internal static float Height(IReadOnlyList<LegendEntry> placed) => placed.Count == 0 ? 0 : placed[^1].Y - placed[0].Y + Swatch;
+
+    /// <summary>Adds a <c>swatch</c> per entry: its name, colour, box and where its name ends (<c>label-end</c>).</summary>
+    internal static void Describe(FigureDescription description, IReadOnlyList<LegendEntry> placed)
+    {
+        foreach (var entry in placed)
+            description.Add("swatch", [("label", entry.Name), ("color", entry.Color), .. FigureDescription.Box(new OxyPlot.OxyRect(entry.X, entry.Y, Swatch, Swatch)),
+                ("label-end", Math.Round(entry.X + Swatch + Gap + entry.TextWidth, 2))]);
+    }
+
+    /// <summary>Paints the placed entries: swatches outlined in grey, names in the figure font beside them.</summary>
+    internal static void Paint(SKCanvas canvas, IReadOnlyList<LegendEntry> placed)
+    {
+        using var fill = new SKPaint { Style = SKPaintStyle.Fill };
+        using var outline = new SKPaint { Style = SKPaintStyle.Stroke, StrokeWidth = 1, Color = Theme.ToSkia(Theme.Muted) };
+        foreach (var entry in placed)
+        {
+            fill.Color = Theme.ToSkia(entry.Color);
+            canvas.DrawRect(entry.X, entry.Y, Swatch, Swatch, fill);
+            canvas.DrawRect(entry.X + 0.5f, entry.Y + 0.5f, Swatch - 1, Swatch - 1, outline);
+            FigureFont.DrawInBand(canvas, entry.Name, entry.X + Swatch + Gap, entry.Y, Swatch, Theme.ToSkia(Theme.Text));
+        }
     }
 }
+
+/// <summary>A legend entry placed on a picture: its swatch's top-left corner and its name's width, in figure units.</summary>
+internal sealed record LegendEntry(string Name, Rgb24 Color, float X, float Y, float TextWidth);

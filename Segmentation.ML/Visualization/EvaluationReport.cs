@@ -15,18 +15,18 @@ public sealed record ReportExample(string Name, RgbImage Image, LabelMap Truth, 
 
 /// <summary>
 /// A self-contained HTML report of an evaluation, written to a folder: <c>index.html</c> with the summary metrics,
-/// the per-class table, the confusion heatmap, the per-class IoU bars and side-by-side pictures of a few images,
-/// beside the pictures as files (<c>confusion.png</c>, <c>class-iou.svg</c>, <c>class-iou.png</c>,
-/// <c>examples/*.png</c>) and the numbers (<c>metrics.json</c>, <c>confusion.csv</c>). The page needs no script,
-/// no network and nothing outside its folder.
+/// the per-class table, the confusion heatmap and the per-class IoU bars (inline SVG, each with what it plots in its
+/// metadata) and side-by-side pictures of a few images, beside the pictures as files (<c>confusion.png</c>,
+/// <c>class-iou.svg</c>, <c>class-iou.png</c>, <c>examples/*.png</c>) and the numbers (<c>metrics.json</c>,
+/// <c>confusion.csv</c>). The page needs no script, no network and nothing outside its folder.
 /// </summary>
 public sealed class EvaluationReport
 {
     /// <summary>The ids of the page's sections, in order: summary, per-class, confusion, class-iou, examples.</summary>
     public static IReadOnlyList<string> SectionIds { get; } = ["summary", "per-class", "confusion", "class-iou", "examples"];
 
-    // The figures' small font reads better doubled; photos keep their own pixels.
-    private const int FigureScale = 2;
+    // Chart PNGs are for slides and documents: twice the page's resolution.
+    private const int PngScale = 2;
 
     /// <summary>The evaluation to report.</summary>
     public required SegmentationMetrics Metrics { get; init; }
@@ -58,10 +58,10 @@ public sealed class EvaluationReport
         void Build(string folder)
         {
             var heatmap = ConfusionHeatmap.Plot(Metrics, Classes);
-            heatmap.SavePng(Path.Combine(folder, "confusion.png"), scale: FigureScale);
+            heatmap.SavePng(Path.Combine(folder, "confusion.png"), scale: PngScale);
             var iou = ClassCharts.IoU(Metrics, Classes);
             iou.SaveSvg(Path.Combine(folder, "class-iou.svg"));
-            iou.SavePng(Path.Combine(folder, "class-iou.png"), scale: 2);
+            iou.SavePng(Path.Combine(folder, "class-iou.png"), scale: PngScale);
             AtomicWrite.Bytes(Path.Combine(folder, "metrics.json"), Encoding.UTF8.GetBytes(Metrics.ToJson()));
             AtomicWrite.Bytes(Path.Combine(folder, "confusion.csv"), Encoding.UTF8.GetBytes(Metrics.ConfusionToCsv()));
             Directory.CreateDirectory(Path.Combine(folder, "examples"));
@@ -105,10 +105,9 @@ public sealed class EvaluationReport
             "Pixel accuracy counts every labelled pixel; the class means weigh each class equally, so small classes count as much as the road.");
         Section(html, "per-class", "Per class", Metrics.PerClassToHtml(Classes),
             "Recall is the class accuracy. Absent classes (neither in the truth nor predicted) are left out of every mean; predicted-only ones count in mean precision and mean IoU.");
-        Section(html, "confusion", "Confusion matrix",
-            $"<img src=\"confusion.png\" width=\"{heatmap.Width * FigureScale}\" height=\"{heatmap.Height * FigureScale}\" alt=\"{Encode(heatmap.Title)}\"/>",
+        Section(html, "confusion", "Confusion matrix", heatmap.ToSvg() + Files("confusion.png", "confusion.csv"),
             "Row i, column j: the share of class i's pixels predicted as class j. The diagonal is each class's recall.");
-        Section(html, "class-iou", "Per-class IoU", iou.ToSvg(displayScale: FigureScale),
+        Section(html, "class-iou", "Per-class IoU", iou.ToSvg() + Files("class-iou.svg", "class-iou.png"),
             "IoU = correct / (truth + predicted − correct) per class; the dashed line is the mean IoU.");
         var pictures = new StringBuilder();
         foreach (var (example, file, figure) in examples)
@@ -126,6 +125,9 @@ public sealed class EvaluationReport
             .Append(body).Append("\n<p class=\"note\">").Append(Encode(note)).Append("</p>\n</section>\n");
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
+
+    private static string Files(params string[] files) =>
+        "\n<p class=\"files\">" + string.Join(" · ", files.Select(f => $"<a href=\"{f}\">{f}</a>")) + "</p>";
 
     private static string SafeName(string name)
     {
@@ -148,6 +150,8 @@ public sealed class EvaluationReport
         figcaption { color: #6e6e6e; font-size: 0.9em; }
         img { image-rendering: pixelated; }
         p.note { color: #6e6e6e; font-size: 0.9em; max-width: 60em; }
+        p.files { font-size: 0.85em; margin: 0.2em 0; }
+        p.files a { color: #1f77b4; }
         footer { margin-top: 2em; color: #9e9e9e; font-size: 0.85em; }
         """;
 }

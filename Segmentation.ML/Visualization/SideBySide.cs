@@ -1,6 +1,7 @@
 using System.Globalization;
 using Segmentation.ML.Data;
 using Segmentation.ML.Imaging;
+using SkiaSharp;
 
 namespace Segmentation.ML.Visualization;
 
@@ -59,8 +60,8 @@ public static class SideBySide
 
         var palette = ClassLegend.ColorsOf(classes);
         RgbImage Paint(LabelMap labels) => options.Overlay ? Overlay.Blend(image, labels, palette) : palette.Colorize(labels);
-        var panels = new List<(string Title, RgbImage Picture)> { ("image", image), ("ground truth", Paint(truth)) };
-        if (prediction is not null) panels.Add((predictionTitle!, Paint(prediction)));
+        var panels = new List<(string Title, SKImage Picture)> { ("image", ToSkia(image)), ("ground truth", ToSkia(Paint(truth))) };
+        if (prediction is not null) panels.Add((predictionTitle!, ToSkia(Paint(prediction))));
 
         var labels = new HashSet<int>();
         foreach (var map in prediction is null ? [truth] : new[] { truth, prediction })
@@ -70,18 +71,47 @@ public static class SideBySide
         int panelWidth = image.Width * options.Magnification, panelHeight = image.Height * options.Magnification;
         int width = 2 * Margin + panels.Count * panelWidth + (panels.Count - 1) * PanelGap;
         var top = PanelOrigin(0, image.Width, options);
-        double legendHeight = ClassLegend.Draw(new Drawing(width, 1), 0, 0, width - 2 * Margin, entries);
-        var drawing = new Drawing(width, (int)Math.Ceiling(top.Y + panelHeight + Margin + legendHeight + Margin));
-        if (options.Caption is not null) drawing.Add(new TextShape(Margin, Margin, options.Caption, Theme.Text));
+        var legend = ClassLegend.Layout(entries, Margin, top.Y + panelHeight + Margin, width - 2 * Margin);
+        int height = (int)Math.Ceiling(top.Y + panelHeight + Margin + ClassLegend.Height(legend) + Margin);
+
+        var description = new FigureDescription("side-by-side");
         for (int i = 0; i < panels.Count; i++)
         {
             var (x, y) = PanelOrigin(i, image.Width, options);
-            drawing.Add(new TextShape(x, y - TitleHeight + 3, panels[i].Title, Theme.Text));
-            drawing.Add(new ImageShape(x, y, panels[i].Picture, options.Magnification) { Role = "panel", Name = panels[i].Title });
+            description.Add("panel", [("name", panels[i].Title), .. FigureDescription.Box(new OxyPlot.OxyRect(x, y, panelWidth, panelHeight))]);
         }
-        ClassLegend.Draw(drawing, Margin, top.Y + panelHeight + Margin, width - 2 * Margin, entries);
+        ClassLegend.Describe(description, legend);
         string caption = prediction is null ? "image | ground truth" : "image | ground truth | prediction";
-        return new Figure(drawing, options.Caption is null ? caption : $"{options.Caption}: {caption}");
+        return new Figure(options.Caption is null ? caption : $"{options.Caption}: {caption}", width, height, (canvas, scale, _) =>
+        {
+            using var restore = new SKAutoCanvasRestore(canvas);
+            canvas.Scale(scale);
+            var text = Theme.ToSkia(Theme.Text);
+            if (options.Caption is not null) FigureFont.DrawInBand(canvas, options.Caption, Margin, Margin, TitleHeight, text);
+            // Nearest-neighbour: every image pixel becomes a block of its exact colour.
+            using var exact = new SKPaint { FilterQuality = SKFilterQuality.None, IsAntialias = false };
+            for (int i = 0; i < panels.Count; i++)
+            {
+                var (x, y) = PanelOrigin(i, image.Width, options);
+                FigureFont.DrawInBand(canvas, panels[i].Title, x, y - TitleHeight, TitleHeight, text);
+                canvas.DrawImage(panels[i].Picture, new SKRect(x, y, x + panelWidth, y + panelHeight), exact);
+            }
+            ClassLegend.Paint(canvas, legend);
+        }, description, hasImages: true);
+    }
+
+    private static SKImage ToSkia(RgbImage image)
+    {
+        var rgb = image.Pixels;
+        var rgba = new byte[image.Width * image.Height * 4];
+        for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
+        {
+            rgba[j] = rgb[i];
+            rgba[j + 1] = rgb[i + 1];
+            rgba[j + 2] = rgb[i + 2];
+            rgba[j + 3] = 255;
+        }
+        return SKImage.FromPixelCopy(new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque), rgba);
     }
 
     /// <summary>"87.3 % correct": the share of labelled (non-ignored) pixels predicted right.</summary>
