@@ -31,8 +31,8 @@ public sealed class BackboneFeatures : IDisposable
 }
 
 /// <summary>
-/// An ImageNet-pretrained feature extractor (VGG11, VGG16, MobileNetV2) with named taps for hypercolumns,
-/// built from a torchvision state dict (BatchNorm folded at load) and run by ONNX Runtime.
+/// An ImageNet-pretrained feature extractor (VGG11, VGG16, MobileNetV2, ResNet) with named taps for hypercolumns,
+/// built from a torchvision state dict or ML.NET's ResNet-18 package (BatchNorm folded at load) and run by ONNX Runtime.
 /// </summary>
 /// <remarks>
 /// The first <see cref="Forward"/> with a set of taps builds an ONNX graph of the network as far as the last
@@ -46,13 +46,16 @@ public abstract class Backbone : IDisposable
 
     private protected Backbone(BackboneLayout layout) => Layout = layout;
 
-    /// <summary>"vgg11", "vgg16" or "mobilenet_v2".</summary>
+    /// <summary>"vgg11", "vgg16", "mobilenet_v2", "resnet18", "resnet50", ….</summary>
     public string Architecture => Layout.Architecture;
+
+    /// <summary>The preprocessing the weights expect, in words (torchvision's: "RGB, ImageNet mean/std").</summary>
+    public string InputNormalization => Layout.Normalization.Description;
 
     /// <summary>Every layer that can be tapped, in network order.</summary>
     public IReadOnlyList<BackboneTap> AvailableTaps => Layout.Taps;
 
-    /// <summary>The taps used when none are named: VGG's ReLU outputs before each max-pool; MobileNetV2's features 1, 3, 6, 13, 17.</summary>
+    /// <summary>The taps used when none are named: VGG's ReLU outputs before each max-pool; MobileNetV2's features 1, 3, 6, 13, 17; ResNet's relu, layer1 … layer4.</summary>
     public IReadOnlyList<string> DefaultTaps => Layout.DefaultTaps;
 
     /// <summary>The architecture, parameters and taps, from which graphs are built.</summary>
@@ -65,7 +68,15 @@ public abstract class Backbone : IDisposable
     public long MultiplyAdds(int height, int width) => Layout.MultiplyAdds(height, width);
 
     /// <summary>
-    /// Runs the network on one normalised image ([3, height, width], see <see cref="ImageNet.Normalize"/>)
+    /// Turns interleaved 8-bit RGB (height × width × 3) into the planar input [3, height, width] these weights
+    /// expect: ImageNet's mean/std for torchvision's checkpoints (<see cref="ImageNet.Normalize"/>), BGR minus the
+    /// mean image for ML.NET's ResNet-18 package. The segmenter graphs built from this backbone compute the same.
+    /// </summary>
+    /// <exception cref="TensorShapeException">A length does not equal 3 × height × width.</exception>
+    public void Normalize(ReadOnlySpan<byte> rgb, int height, int width, Span<float> chw) => Layout.Normalization.Normalize(rgb, height, width, chw);
+
+    /// <summary>
+    /// Runs the network on one normalised image ([3, height, width], see <see cref="Normalize"/>)
     /// as far as the last requested tap, and returns the requested activations.
     /// </summary>
     /// <param name="image">3 × height × width values.</param>
@@ -138,7 +149,7 @@ public abstract class Backbone : IDisposable
     /// must run offline. Its hypercolumns carry colour and texture, not ImageNet's knowledge: real use needs
     /// pretrained weights (<c>segml weights fetch</c>).
     /// </summary>
-    /// <exception cref="ArgumentException">The architecture is not vgg11, vgg16 or mobilenet_v2.</exception>
+    /// <exception cref="ArgumentException">The architecture is not vgg11, vgg16, mobilenet_v2, resnet18 or resnet50.</exception>
     public static Backbone CreateRandom(string architecture, int seed) => CreateRandom(architecture, new Random(seed));
 
     /// <summary>Builds the backbone that a torchvision state dict describes, detecting the architecture from its keys.</summary>
@@ -156,8 +167,12 @@ public abstract class Backbone : IDisposable
             if (session.IsValueCreated) session.Value.Session.Dispose();
     }
 
-    private static Backbone Create(BackboneLayout layout) =>
-        layout.Architecture == "mobilenet_v2" ? new MobileNetV2(layout) : new Vgg(layout);
+    private protected static Backbone Create(BackboneLayout layout) => layout.Architecture switch
+    {
+        "mobilenet_v2" => new MobileNetV2(layout),
+        _ when layout.Architecture.StartsWith("resnet", StringComparison.Ordinal) => new ResNet(layout),
+        _ => new Vgg(layout),
+    };
 
     private List<BackboneTap> ResolveTaps(IReadOnlyList<string>? taps)
     {

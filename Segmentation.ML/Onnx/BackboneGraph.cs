@@ -10,16 +10,17 @@ internal sealed record BackboneTapValue(BackboneTap Tap, string Value);
 
 /// <summary>
 /// Writes a backbone (<see cref="BackboneLayout"/>: VGG's Conv + Relu and 2×2 max-pools, MobileNetV2's
-/// BatchNorm-folded convolutions with ReLU6 as Clip(0, 6) and residual Adds) as ONNX nodes.
+/// BatchNorm-folded convolutions with ReLU6 as Clip(0, 6) and residual Adds, ResNet's stem, 3×3 max-pool and
+/// blocks with identity or projected shortcuts and a Relu after the sum) as ONNX nodes.
 /// </summary>
 internal static class BackboneGraph
 {
-    /// <summary>The input of <see cref="Standalone"/>: float [N, 3, H, W], ImageNet-normalised.</summary>
+    /// <summary>The input of <see cref="Standalone"/>: float [N, 3, H, W], normalised as the backbone expects (<see cref="BackboneLayout.Normalization"/>).</summary>
     public const string ImageInput = "image";
 
     /// <summary>
     /// Appends the backbone to <paramref name="builder"/>, reading <paramref name="input"/> (float [N, 3, H, W],
-    /// ImageNet-normalised; N, H and W may be symbolic) and stopping at the last requested tap.
+    /// normalised as the layout expects; N, H and W may be symbolic) and stopping at the last requested tap.
     /// </summary>
     /// <param name="taps">Tap names, in any order, at least one.</param>
     /// <returns>The requested taps' values in network order, with their channels and strides.</returns>
@@ -36,25 +37,17 @@ internal static class BackboneGraph
         for (int i = 0; i <= stages[^1]; i++)
         {
             var stage = layout.Stages[i];
+            if (stage.Pool is { } pool)
+                current = builder.Op("MaxPool", [current], ("kernel_shape", new[] { pool.Kernel, pool.Kernel }), ("strides", new[] { pool.Stride, pool.Stride }),
+                    ("pads", new[] { pool.Padding, pool.Padding, pool.Padding, pool.Padding }));
             string stageInput = current;
-            if (stage.MaxPoolFirst)
-                current = builder.Op("MaxPool", [current], ("kernel_shape", new[] { 2, 2 }), ("strides", new[] { 2, 2 }));
             for (int j = 0; j < stage.Convolutions.Count; j++)
+                current = AppendConvolution(builder, stage.Convolutions[j], stage.Convolutions.Count == 1 ? stage.Tap.Name : $"{stage.Tap.Name}.{j}", current);
+            if (stage.Residual is { } residual)
             {
-                var convolution = stage.Convolutions[j];
-                string prefix = stage.Convolutions.Count == 1 ? stage.Tap.Name : $"{stage.Tap.Name}.{j}";
-                long perGroup = convolution.InChannels / convolution.Groups;
-                string weights = builder.Constant($"{prefix}.weight", convolution.Weights, convolution.OutChannels, perGroup, convolution.Kernel, convolution.Kernel);
-                string bias = builder.Constant($"{prefix}.bias", convolution.Bias, convolution.OutChannels);
-                current = builder.Conv(current, weights, bias, convolution.Kernel, convolution.Stride, convolution.Padding, convolution.Groups);
-                current = convolution.Activation switch
-                {
-                    ConvolutionActivation.Relu => builder.Op("Relu", [current]),
-                    ConvolutionActivation.Relu6 => builder.Clip(current, 0f, 6f),
-                    _ => current,
-                };
+                string shortcut = residual.Projection is { } projection ? AppendConvolution(builder, projection, $"{stage.Tap.Name}.shortcut", stageInput) : stageInput;
+                current = Activate(builder, builder.Op("Add", [current, shortcut]), residual.Activation);
             }
-            if (stage.Residual) current = builder.Op("Add", [current, stageInput]);
             if (stages.Contains(i)) values.Add(new BackboneTapValue(stage.Tap, current));
         }
         return values;
@@ -76,4 +69,19 @@ internal static class BackboneGraph
         builder.SetMetadata("taps", string.Join(",", outputs.Select(o => o.Tap.Name)));
         return (builder.ToBytes(), outputs);
     }
+
+    private static string AppendConvolution(OnnxGraphBuilder builder, ConvolutionLayer convolution, string prefix, string input)
+    {
+        long perGroup = convolution.InChannels / convolution.Groups;
+        string weights = builder.Constant($"{prefix}.weight", convolution.Weights, convolution.OutChannels, perGroup, convolution.Kernel, convolution.Kernel);
+        string bias = builder.Constant($"{prefix}.bias", convolution.Bias, convolution.OutChannels);
+        return Activate(builder, builder.Conv(input, weights, bias, convolution.Kernel, convolution.Stride, convolution.Padding, convolution.Groups), convolution.Activation);
+    }
+
+    private static string Activate(OnnxGraphBuilder builder, string value, ConvolutionActivation activation) => activation switch
+    {
+        ConvolutionActivation.Relu => builder.Op("Relu", [value]),
+        ConvolutionActivation.Relu6 => builder.Clip(value, 0f, 6f),
+        _ => value,
+    };
 }
