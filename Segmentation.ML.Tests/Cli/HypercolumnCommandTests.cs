@@ -21,12 +21,17 @@ public sealed class HypercolumnCommandTests : IDisposable
     [InlineData("mobilenet_v2", "4")]
     [InlineData("vgg16", "2")]
     [InlineData("vgg11", "1")]
+    [InlineData("resnet18", "2")]
+    [InlineData("resnet50", "4")]
+    [InlineData("mlnet-resnet18", "4")]
     public async Task TrainsEvaluatesAndPredictsWithEachBackbone(string backbone, string stride)
     {
         string model = Path.Combine(data.Root, $"{backbone}.zip");
-        var (exit, output, error) = await Segml.RunAsync("train", "--dataset", "folder", "--data", data.Root, "--split", "train", "--val-split", "val",
-            "--trainer", "hypercolumns", "--weights", Checkpoint(backbone), "--backbone", backbone, "--output-stride", stride,
-            "--sparse-epochs", "10", "--dense-epochs", "1", "--hidden", "32,16", "--seed", "3", "--out", model);
+        // mlnet-resnet18: --backbone resnet18 without --weights, ML.NET's pretrained ResNet-18 from the NuGet package.
+        string[] weights = backbone == "mlnet-resnet18" ? ["--backbone", "resnet18"] : ["--weights", Checkpoint(backbone), "--backbone", backbone];
+        var (exit, output, error) = await Segml.RunAsync(["train", "--dataset", "folder", "--data", data.Root, "--split", "train", "--val-split", "val",
+            "--trainer", "hypercolumns", .. weights, "--output-stride", stride,
+            "--sparse-epochs", "10", "--dense-epochs", "1", "--hidden", "32,16", "--seed", "3", "--out", model]);
         Assert.True(exit == 0, error + output);
         Assert.Contains("Trained hypercolumns", output);
 
@@ -44,6 +49,19 @@ public sealed class HypercolumnCommandTests : IDisposable
         var source = ImageDecoder.DecodeRgb(image);
         Assert.Equal((source.Width, source.Height), (labels.Width, labels.Height));
         Assert.All(labels.Labels.ToArray(), label => Assert.InRange(label, 0, SceneFolderDataset.ClassNames.Length - 1));
+    }
+
+    [Fact]
+    public async Task ABackboneOtherThanResNet18NeedsWeights()
+    {
+        string model = Path.Combine(data.Root, "no-weights.zip");
+        var (exit, _, error) = await Segml.RunAsync("train", "--dataset", "folder", "--data", data.Root, "--trainer", "hypercolumns", "--backbone", "vgg16", "--out", model);
+        Assert.Equal(1, exit);
+        Assert.Contains("--backbone vgg16 needs --weights FILE|NAME", error);
+        var (noneExit, _, noneError) = await Segml.RunAsync("train", "--dataset", "folder", "--data", data.Root, "--trainer", "hypercolumns", "--out", model);
+        Assert.Equal(1, noneExit);
+        Assert.Contains("or --backbone resnet18", noneError);
+        Assert.False(File.Exists(model));
     }
 
     [Fact]
