@@ -122,6 +122,21 @@ public class MLNetResNet18Tests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void MirroredHypercolumnsAreThoseOfTheFlippedImageThoughTheMeanImageIsNotSymmetric()
+    {
+        var image = ImageOps.ResizeBilinear(ImageDecoder.DecodeRgb(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Backbones", "chelsea.png")), 48, 64);
+        var flipped = ImageOps.Crop(image, 0, 0, 48, 64, flip: true);
+        using var both = Segmentation.ML.Hypercolumns.HypercolumnExtractingTransformer.Extract(Package.Value, ["relu", "layer2"], 4, image, mirror: true, CancellationToken.None);
+        using var direct = Segmentation.ML.Hypercolumns.HypercolumnExtractingTransformer.Extract(Package.Value, ["relu", "layer2"], 4, flipped, mirror: false, CancellationToken.None);
+        for (int t = 0; t < 2; t++)
+            Assert.Equal(direct.Taps[t].Map.Span.ToArray(), both.Mirrored!.Taps[t].Map.Span.ToArray());
+
+        // Flipping the normalised planes instead would subtract a mirrored mean image: not the same input.
+        var mean = Assert.IsType<MeanImageNormalization>(Package.Value.Layout.Normalization).MeanAt(48, 64);
+        Assert.NotEqual(mean.AsSpan(0, 64).ToArray(), mean.AsSpan(0, 64).ToArray().Reverse().ToArray());
+    }
+
+    [Fact]
     public void MissingFilesRaiseATypedErrorNamingThePackageToRestore()
     {
         string empty = Directory.CreateTempSubdirectory("segml-no-resnet-").FullName;
