@@ -167,7 +167,7 @@ public abstract class Backbone : IDisposable
             if (session.IsValueCreated) session.Value.Session.Dispose();
     }
 
-    private protected static Backbone Create(BackboneLayout layout) => layout.Architecture switch
+    private static Backbone Create(BackboneLayout layout) => layout.Architecture switch
     {
         "mobilenet_v2" => new MobileNetV2(layout),
         _ when layout.Architecture.StartsWith("resnet", StringComparison.Ordinal) => new ResNet(layout),
