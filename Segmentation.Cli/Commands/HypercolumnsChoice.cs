@@ -23,7 +23,7 @@ internal sealed class HypercolumnsChoice : TrainerChoice
 
     private readonly Option<string?> backbone = new("--backbone")
     {
-        Description = $"hypercolumns: vgg16, vgg11, mobilenet_v2, resnet18 or resnet50; checked against what --weights contains (the architecture is read from the checkpoint). --backbone resnet18 without --weights uses ML.NET's ImageNet ResNet-18, which comes with the NuGet package {MLNetResNet18.PackageId} (nothing to download).",
+        Description = $"hypercolumns: vgg16, vgg11, mobilenet_v2, resnet18 or resnet50; checked against what --weights contains (the architecture is read from the checkpoint). --backbone resnet18 without --weights uses ML.NET's ImageNet ResNet-18, which comes with the NuGet package {MLNetResNet18.PackageId} (nothing to download). Two or more joined by '+' (mobilenet_v2+resnet18) run on the same image and concatenate their taps (named architecture:tap) into one hypercolumn; --weights then lists their checkpoints joined by '+' (resnet18's may be left out).",
     };
 
     private readonly Option<string?> taps = new("--taps")
@@ -71,6 +71,9 @@ internal sealed class HypercolumnsChoice : TrainerChoice
 
     private readonly List<EpochReport> reports = [];
     private Backbone? network;
+
+    /// <summary>The backbones a combined <see cref="network"/> is made of; it does not own them.</summary>
+    private readonly List<Backbone> parts = [];
     private readonly List<StageReport> stages = [];
 
     public override string Name => "hypercolumns";
@@ -99,7 +102,9 @@ internal sealed class HypercolumnsChoice : TrainerChoice
 
     public override IEstimator<ITransformer> CreatePipeline(CommandContext context, ParseResult parse, IDataView? validation)
     {
-        network = LoadBackbone(parse.GetValue(weights), parse.GetValue(backbone));
+        network = parse.GetValue(backbone) is { } named && named.Contains('+')
+            ? LoadCombined(parse.GetValue(weights), named)
+            : LoadBackbone(parse.GetValue(weights), parse.GetValue(backbone));
         var tapNames = parse.GetValue(taps)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var hiddenSizes = parse.GetValue(hidden)!.Split(',', StringSplitOptions.TrimEntries).Select(v => int.TryParse(v, out int n) && n > 0 ? n
             : throw new ArgumentException($"--hidden must be positive integers separated by commas; got '{parse.GetValue(hidden)}'.")).ToArray();
@@ -133,7 +138,47 @@ internal sealed class HypercolumnsChoice : TrainerChoice
         return loadImages.Append(trainer);
     }
 
-    public override void Dispose() => network?.Dispose();
+    public override void Dispose()
+    {
+        network?.Dispose();
+        foreach (var part in parts) part.Dispose();
+    }
+
+    /// <summary>
+    /// <c>--backbone a+b</c>: every '+'-separated --weights entry loaded, matched to the named architectures by what it
+    /// holds; a resnet18 without an entry is ML.NET's pretrained ResNet-18. The backbones run on the same image and
+    /// their taps make one hypercolumn, in the order named.
+    /// </summary>
+    private Backbone LoadCombined(string? weightsArgument, string named)
+    {
+        var names = named.Split('+', StringSplitOptions.TrimEntries);
+        if (names.Any(n => n.Length == 0) || names.Distinct(StringComparer.OrdinalIgnoreCase).Count() != names.Length)
+            throw new ArgumentException($"--backbone {named}: name each backbone once, joined by '+' (for example mobilenet_v2+resnet18).");
+        var loaded = new List<Backbone>();
+        try
+        {
+            string[] entries = weightsArgument is null ? [] : File.Exists(weightsArgument) ? [weightsArgument] : weightsArgument.Split('+', StringSplitOptions.TrimEntries);
+            foreach (var entry in entries) loaded.Add(LoadBackbone(entry, null));
+            var ordered = new List<Backbone>();
+            foreach (var name in names)
+            {
+                var match = loaded.FirstOrDefault(b => string.Equals(b.Architecture, name, StringComparison.OrdinalIgnoreCase) && !ordered.Contains(b));
+                if (match is null && string.Equals(name, "resnet18", StringComparison.OrdinalIgnoreCase))
+                    loaded.Add(match = LoadBackbone(null, "resnet18"));
+                ordered.Add(match ?? throw new ArgumentException(
+                    $"--backbone {named}: no --weights entry holds a {name} (the entries hold {(entries.Length == 0 ? "nothing" : string.Join(", ", loaded.Select(b => b.Architecture)))}); give its checkpoint, joined to the others by '+'."));
+            }
+            if (loaded.Count > ordered.Count)
+                throw new ArgumentException($"--weights {weightsArgument} holds {string.Join(", ", loaded.Except(ordered).Select(b => b.Architecture))}, which --backbone {named} does not name.");
+            parts.AddRange(loaded);
+            return CombinedBackbone.Of([.. ordered]);
+        }
+        catch
+        {
+            foreach (var backbone in loaded.Where(b => !parts.Contains(b))) backbone.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>The checkpoint --weights names, checked against --backbone; or, for --backbone resnet18 alone, ML.NET's pretrained ResNet-18.</summary>
     private static Backbone LoadBackbone(string? weightsArgument, string? expected)

@@ -24,11 +24,18 @@ public sealed class HypercolumnCommandTests : IDisposable
     [InlineData("resnet18", "2")]
     [InlineData("resnet50", "4")]
     [InlineData("mlnet-resnet18", "4")]
+    [InlineData("mobilenet_v2+mlnet-resnet18", "2")]
     public async Task TrainsEvaluatesAndPredictsWithEachBackbone(string backbone, string stride)
     {
         string model = Path.Combine(data.Root, $"{backbone}.zip");
-        // mlnet-resnet18: --backbone resnet18 without --weights, ML.NET's pretrained ResNet-18 from the NuGet package.
-        string[] weights = backbone == "mlnet-resnet18" ? ["--backbone", "resnet18"] : ["--weights", Checkpoint(backbone), "--backbone", backbone];
+        // mlnet-resnet18: --backbone resnet18 without --weights, ML.NET's pretrained ResNet-18 from the NuGet package;
+        // combined with the mini MobileNetV2, whose checkpoint --weights names.
+        string[] weights = backbone switch
+        {
+            "mlnet-resnet18" => ["--backbone", "resnet18"],
+            "mobilenet_v2+mlnet-resnet18" => ["--backbone", "mobilenet_v2+resnet18", "--weights", Checkpoint("mobilenet_v2")],
+            _ => ["--weights", Checkpoint(backbone), "--backbone", backbone],
+        };
         var (exit, output, error) = await Segml.RunAsync(["train", "--dataset", "folder", "--data", data.Root, "--split", "train", "--val-split", "val",
             "--trainer", "hypercolumns", .. weights, "--output-stride", stride,
             "--sparse-epochs", "10", "--dense-epochs", "1", "--hidden", "32,16", "--seed", "3", "--out", model]);
@@ -61,6 +68,10 @@ public sealed class HypercolumnCommandTests : IDisposable
         var (noneExit, _, noneError) = await Segml.RunAsync("train", "--dataset", "folder", "--data", data.Root, "--trainer", "hypercolumns", "--out", model);
         Assert.Equal(1, noneExit);
         Assert.Contains("or --backbone resnet18", noneError);
+        var (combinedExit, _, combinedError) = await Segml.RunAsync("train", "--dataset", "folder", "--data", data.Root, "--trainer", "hypercolumns",
+            "--backbone", "vgg11+resnet18", "--weights", Checkpoint("mobilenet_v2"), "--out", model);
+        Assert.Equal(1, combinedExit);
+        Assert.Contains("no --weights entry holds a vgg11 (the entries hold mobilenet_v2)", combinedError);
         Assert.False(File.Exists(model));
     }
 

@@ -110,10 +110,15 @@ public sealed class MLNetPipelineTests : IDisposable
     [Theory]
     [InlineData("mini-mobilenet_v2")]
     [InlineData("mlnet-resnet18")]
+    [InlineData("mini-mobilenet_v2+mlnet-resnet18")]
     public void HypercolumnModelPredictsTheSameAfterSaveAndLoadAndAtItsOwnSizeThroughSegmentationModel(string network)
     {
-        // mlnet-resnet18: ML.NET's pretrained ResNet-18, whose BGR mean-image preprocessing the saved graph must carry.
-        using var backbone = network == "mlnet-resnet18" ? ResNet.LoadMLNetResNet18() : Backbone.Load(MiniMobileNet);
+        // mlnet-resnet18: ML.NET's pretrained ResNet-18, whose BGR mean-image preprocessing the saved graph must carry;
+        // combined, both networks in one graph, each normalising the image its own way.
+        using var mobileNet = Backbone.Load(MiniMobileNet);
+        using var resNet = ResNet.LoadMLNetResNet18();
+        using var combined = network.Contains('+') ? CombinedBackbone.Of(mobileNet, resNet) : null;
+        Backbone backbone = combined ?? (network == "mlnet-resnet18" ? resNet : mobileNet);
         var train = ml.Data.LoadSegmentationFolder(scenes.Root, "train");
         var val = ml.Data.LoadSegmentationFolder(scenes.Root, "val");
         var loadImages = ml.Transforms.LoadImages("Image", imageFolder: null, "ImagePath");

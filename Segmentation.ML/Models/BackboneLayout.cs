@@ -84,7 +84,7 @@ internal sealed record BackboneStage(BackboneTap Tap, MaxPoolLayer? Pool, IReadO
 /// (one per tap), the default taps, the input normalisation its weights expect and, for MobileNetV2, the ImageNet
 /// classifier. This is the description the Onnx layer turns into a graph; nothing here runs the network.
 /// </summary>
-internal sealed class BackboneLayout
+internal sealed class BackboneLayout : BackboneNetwork
 {
     public BackboneLayout(string architecture, IReadOnlyList<BackboneStage> stages, IReadOnlyList<string> defaultTaps,
         IReadOnlyDictionary<string, ParameterTensor> featureParameters, float[]? classifierWeight = null, float[]? classifierBias = null,
@@ -101,19 +101,19 @@ internal sealed class BackboneLayout
     }
 
     /// <summary>"vgg11", "vgg16", "mobilenet_v2", "resnet18", "resnet50", ….</summary>
-    public string Architecture { get; }
+    public override string Architecture { get; }
 
     /// <summary>What turns RGB pixels into the input the weights expect (torchvision's: ImageNet mean/std).</summary>
-    public InputNormalization Normalization { get; }
+    public override InputNormalization Normalization { get; }
 
     public IReadOnlyList<BackboneStage> Stages { get; }
 
-    public IReadOnlyList<BackboneTap> Taps { get; }
+    public override IReadOnlyList<BackboneTap> Taps { get; }
 
-    public IReadOnlyList<string> DefaultTaps { get; }
+    public override IReadOnlyList<string> DefaultTaps { get; }
 
-    /// <summary>The unfolded <c>features.*</c> parameters the layout was built from, for saving it inside a model.</summary>
-    public IReadOnlyDictionary<string, ParameterTensor> FeatureParameters { get; }
+    /// <summary>The unfolded parameters the layout was built from (VGG's and MobileNetV2's <c>features.*</c>, ResNet's all but <c>fc.*</c>).</summary>
+    public override IReadOnlyDictionary<string, ParameterTensor> FeatureParameters { get; }
 
     /// <summary>MobileNetV2's ImageNet classifier, row-major [classes, channels of the last stage], or null.</summary>
     public float[]? ClassifierWeight { get; }
@@ -160,17 +160,20 @@ internal sealed class BackboneLayout
         _ => throw new ArgumentException($"Unknown architecture '{architecture}'; use vgg11, vgg16, mobilenet_v2, resnet18 or resnet50.", nameof(architecture)),
     };
 
-    /// <summary>The stage whose output is the named tap.</summary>
+    /// <summary>The stage whose output is the named tap (one stage per tap).</summary>
     /// <exception cref="ArgumentException">No such tap (the message lists the valid ones).</exception>
-    public int StageOf(string tap)
+    public int StageOf(string tap) => IndexOf(tap);
+
+    /// <inheritdoc />
+    public override (int Height, int Width)[] TapSizes(int height, int width)
     {
-        for (int i = 0; i < Stages.Count; i++)
-            if (Stages[i].Tap.Name == tap) return i;
-        throw new ArgumentException($"{Architecture} has no tap '{tap}'; the taps are: {string.Join(", ", Taps.Select(t => t.Name))}.", nameof(tap));
+        var sizes = new (int, int)[Stages.Count];
+        for (int i = 0; i < sizes.Length; i++) sizes[i] = (height, width) = Stages[i].OutputSize(height, width);
+        return sizes;
     }
 
-    /// <summary>Multiply-adds of one forward pass through the last default tap at the given input size.</summary>
-    public long MultiplyAdds(int height, int width)
+    /// <inheritdoc />
+    public override long MultiplyAdds(int height, int width)
     {
         int last = DefaultTaps.Max(StageOf);
         long total = 0;

@@ -44,9 +44,9 @@ public abstract class Backbone : IDisposable
     private readonly ConcurrentDictionary<string, Lazy<TapSession>> sessions = new(StringComparer.Ordinal);
     private volatile bool disposed;
 
-    private protected Backbone(BackboneLayout layout) => Layout = layout;
+    private protected Backbone(BackboneNetwork layout) => Layout = layout;
 
-    /// <summary>"vgg11", "vgg16", "mobilenet_v2", "resnet18", "resnet50", ….</summary>
+    /// <summary>"vgg11", "vgg16", "mobilenet_v2", "resnet18", "resnet50", …; combined backbones join theirs with '+'.</summary>
     public string Architecture => Layout.Architecture;
 
     /// <summary>The preprocessing the weights expect, in words (torchvision's: "RGB, ImageNet mean/std").</summary>
@@ -59,7 +59,7 @@ public abstract class Backbone : IDisposable
     public IReadOnlyList<string> DefaultTaps => Layout.DefaultTaps;
 
     /// <summary>The architecture, parameters and taps, from which graphs are built.</summary>
-    internal BackboneLayout Layout { get; }
+    internal BackboneNetwork Layout { get; }
 
     /// <summary>The unfolded <c>features.*</c> parameters the backbone was built from, for saving it inside a model.</summary>
     internal IReadOnlyDictionary<string, ParameterTensor> FeatureParameters => Layout.FeatureParameters;
@@ -99,11 +99,11 @@ public abstract class Backbone : IDisposable
         var outputs = new OrtValue[session.Outputs.Count];
         try
         {
-            var sizes = OutputSizes(height, width);
+            var sizes = Layout.TapSizes(height, width);
             for (int i = 0; i < outputs.Length; i++)
             {
                 var tap = session.Outputs[i].Tap;
-                var (h, w) = sizes[Layout.StageOf(tap.Name)];
+                var (h, w) = sizes[Layout.IndexOf(tap.Name)];
                 if (h < 1 || w < 1)
                     throw new TensorShapeException($"A {height}×{width} image is too small for {Architecture}'s tap {tap.Name} (it would be {h}×{w}).", nameof(image));
                 var map = Tensor.Uninitialized([tap.Channels, h, w]);
@@ -178,15 +178,7 @@ public abstract class Backbone : IDisposable
     {
         var names = taps ?? DefaultTaps;
         if (names.Count == 0) throw new ArgumentException("At least one tap must be requested.", nameof(taps));
-        return names.Select(Layout.StageOf).Distinct().Order().Select(i => AvailableTaps[i]).ToList();
-    }
-
-    /// <summary>Per stage, the activation's height and width for an input of the given size.</summary>
-    private (int Height, int Width)[] OutputSizes(int height, int width)
-    {
-        var sizes = new (int, int)[Layout.Stages.Count];
-        for (int i = 0; i < sizes.Length; i++) sizes[i] = (height, width) = Layout.Stages[i].OutputSize(height, width);
-        return sizes;
+        return names.Select(Layout.IndexOf).Distinct().Order().Select(i => AvailableTaps[i]).ToList();
     }
 
     private TapSession Session(IReadOnlyList<BackboneTap> taps)

@@ -11,7 +11,8 @@ internal sealed record BackboneTapValue(BackboneTap Tap, string Value);
 /// <summary>
 /// Writes a backbone (<see cref="BackboneLayout"/>: VGG's Conv + Relu and 2×2 max-pools, MobileNetV2's
 /// BatchNorm-folded convolutions with ReLU6 as Clip(0, 6) and residual Adds, ResNet's stem, 3×3 max-pool and
-/// blocks with identity or projected shortcuts and a Relu after the sum) as ONNX nodes.
+/// blocks with identity or projected shortcuts and a Relu after the sum) as ONNX nodes; a <see cref="CombinedLayout"/>
+/// as each of its networks on its own normalisation of the same input.
 /// </summary>
 internal static class BackboneGraph
 {
@@ -25,10 +26,38 @@ internal static class BackboneGraph
     /// <param name="taps">Tap names, in any order, at least one.</param>
     /// <returns>The requested taps' values in network order, with their channels and strides.</returns>
     /// <exception cref="ArgumentException">No tap, or a tap the backbone does not have (the message lists the valid ones).</exception>
-    public static IReadOnlyList<BackboneTapValue> Append(OnnxGraphBuilder builder, BackboneLayout layout, string input, IReadOnlyList<string> taps)
+    public static IReadOnlyList<BackboneTapValue> Append(OnnxGraphBuilder builder, BackboneNetwork network, string input, IReadOnlyList<string> taps)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(layout);
+        return network switch
+        {
+            BackboneLayout layout => AppendLayout(builder, layout, input, taps),
+            CombinedLayout combined => AppendCombined(builder, combined, input, taps),
+            _ => throw new ArgumentException($"No graph form for the network '{network?.Architecture}'.", nameof(network)),
+        };
+    }
+
+    /// <summary>
+    /// Each network with a requested tap, on its own normalisation of <paramref name="input"/> (0…255 RGB planes),
+    /// as far as its last requested tap; the values come back in the combined order under the combined names.
+    /// </summary>
+    private static IReadOnlyList<BackboneTapValue> AppendCombined(OnnxGraphBuilder builder, CombinedLayout combined, string input, IReadOnlyList<string> taps)
+    {
+        if (taps.Count == 0) throw new ArgumentException("At least one tap must be requested.", nameof(taps));
+        var wanted = taps.Select(combined.IndexOf).Distinct().Order().ToList();
+        var values = new List<BackboneTapValue>();
+        foreach (var group in wanted.GroupBy(i => combined.Resolve(combined.Taps[i].Name).Part))
+        {
+            var part = combined.Parts[group.Key];
+            string normalised = OnnxInputNormalization.Append(builder, part.Normalization, input);
+            var partValues = AppendLayout(builder, part, normalised, group.Select(i => combined.Resolve(combined.Taps[i].Name).Tap).ToList());
+            values.AddRange(group.Zip(partValues, (i, value) => new BackboneTapValue(combined.Taps[i], value.Value)));
+        }
+        return values;
+    }
+
+    private static IReadOnlyList<BackboneTapValue> AppendLayout(OnnxGraphBuilder builder, BackboneLayout layout, string input, IReadOnlyList<string> taps)
+    {
         var stages = taps.Select(layout.StageOf).Distinct().Order().ToArray();
         if (stages.Length == 0) throw new ArgumentException("At least one tap must be requested.", nameof(taps));
 
@@ -58,7 +87,7 @@ internal static class BackboneGraph
     /// per requested tap. The outputs keep the values' own names (returned here), so no Identity copies them.
     /// </summary>
     /// <exception cref="ArgumentException">No tap, or an unknown one.</exception>
-    public static (byte[] Model, IReadOnlyList<BackboneTapValue> Outputs) Standalone(BackboneLayout layout, IReadOnlyList<string> taps)
+    public static (byte[] Model, IReadOnlyList<BackboneTapValue> Outputs) Standalone(BackboneNetwork layout, IReadOnlyList<string> taps)
     {
         var builder = new OnnxGraphBuilder($"{layout.Architecture} backbone");
         string image = builder.AddInput(ImageInput, "N", 3, "H", "W");

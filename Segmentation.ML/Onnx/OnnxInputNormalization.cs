@@ -14,6 +14,7 @@ internal static class OnnxInputNormalization
     {
         ImageNetNormalization => OnnxImageNet.Normalize(graph, pixels),
         MeanImageNormalization mean => SubtractMeanImage(graph, mean, pixels),
+        PixelPlanesNormalization => pixels,
         _ => throw new ArgumentException($"No graph form for the normalisation '{normalization.Description}'.", nameof(normalization)),
     };
 
