@@ -11,7 +11,7 @@ public class BackboneBenchmarks
     private float[] image = [];
     private int height, width;
 
-    [Params("vgg16", "vgg11", "mobilenet_v2")]
+    [Params("vgg16", "vgg11", "mobilenet_v2", "resnet18")]
     public string Architecture { get; set; } = "";
 
     [Params("224x224", "500x375")]

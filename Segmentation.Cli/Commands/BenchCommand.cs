@@ -13,7 +13,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "Fewer repeats: the whole run takes well under a minute." };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object (peak_gflops, gemm_2048_gflops, vgg16_224_ms, vgg16_375x500_ms, mobilenet_v2_224_ms, predict_480x360_ms, jpeg_500x375_ms, png_480x360_ms, rows, decode) instead of tables." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (peak_gflops, gemm_2048_gflops, vgg16_224_ms, vgg16_375x500_ms, mobilenet_v2_224_ms, resnet18_224_ms, predict_480x360_ms, predict_480x360_resnet18_ms, jpeg_500x375_ms, png_480x360_ms, rows, decode) instead of tables." };
         var threads = new Option<int?>("--threads") { Description = "Threads for the GEMM and ONNX Runtime's intra-op pool (default: all cores)." };
         var command = new Command("bench", "Measure the FMA peak, the head's SGEMM at 2048³ and VGG16's shapes, the VGG16 convolution stack at 224×224 and 500×375 and every backbone's forward pass on ONNX Runtime, and JPEG (SkiaSharp) and PNG decoding on one thread. Times are medians of repeated runs.")
         {
@@ -68,7 +68,9 @@ internal static class BenchCommand
             ["vgg16_224_ms"] = Round(report.Find("vgg16_224")?.MedianMilliseconds, 3),
             ["vgg16_375x500_ms"] = Round(report.Find("vgg16_375x500")?.MedianMilliseconds, 3),
             ["mobilenet_v2_224_ms"] = Round(report.Find("mobilenet_v2_224")?.MedianMilliseconds, 3),
+            ["resnet18_224_ms"] = Round(report.Find("resnet18_224")?.MedianMilliseconds, 3),
             ["predict_480x360_ms"] = Round(report.Find("predict_480x360")?.MedianMilliseconds, 3),
+            ["predict_480x360_resnet18_ms"] = Round(report.Find("predict_480x360_resnet18")?.MedianMilliseconds, 3),
             ["jpeg_500x375_ms"] = Round(report.DecodeRows.FirstOrDefault(r => r.Name == "jpeg_500x375")?.MillisecondsPerImage, 3),
             ["png_480x360_ms"] = Round(report.DecodeRows.FirstOrDefault(r => r.Name == "png_480x360")?.MillisecondsPerImage, 3),
             ["rows"] = rows,

@@ -12,8 +12,9 @@ using Spectre.Console;
 namespace Segmentation.Cli.Commands;
 
 /// <summary>
-/// <c>segml demo</c>: the whole method offline in about a minute — synthetic scenes, hypercolumns from a
-/// random-weight MobileNetV2, stage A and stage B training, evaluation, overlays — and what real use needs.
+/// <c>segml demo</c>: the whole method offline in about a minute — synthetic scenes, hypercolumns from ML.NET's
+/// ImageNet-pretrained ResNet-18 (it comes with the NuGet package the library references: nothing is downloaded),
+/// stage A and stage B training, evaluation, overlays — and what real use needs.
 /// </summary>
 internal static class DemoCommand
 {
@@ -25,8 +26,8 @@ internal static class DemoCommand
             DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("data", "demo")),
             HelpName = "DIR",
         };
-        var seed = new Option<int>("--seed") { Description = "Seed of the scenes, the weights and training.", DefaultValueFactory = _ => 1 };
-        var command = new Command("demo", "Run the real pipeline end to end, offline: generate small synthetic street scenes, extract hypercolumns with a random-weight MobileNetV2, train stage A (sampled pixels) and stage B (whole images), evaluate, and write prediction overlays. Takes about a minute.")
+        var seed = new Option<int>("--seed") { Description = "Seed of the scenes and of training.", DefaultValueFactory = _ => 1 };
+        var command = new Command("demo", $"Run the real pipeline end to end, offline: generate small synthetic street scenes, extract hypercolumns with ML.NET's ImageNet-pretrained ResNet-18 (from the NuGet package {MLNetResNet18.PackageId}, no download), train stage A (sampled pixels) and stage B (whole images), evaluate, and write prediction overlays. Takes about a minute.")
         {
             output, seed,
         };
@@ -39,7 +40,8 @@ internal static class DemoCommand
             SyntheticScenes.Generate(data, trainCount: 60, valCount: 20, width: 192, height: 144, seed: parse.GetValue(seed));
             Console.WriteLine($"Generated 60 training and 20 validation scenes (192×144, {SyntheticScenes.Classes.ClassCount} classes) in {data}.");
 
-            using var backbone = Backbone.CreateRandom("mobilenet_v2", parse.GetValue(seed));
+            using var backbone = ResNet.LoadMLNetResNet18();
+            Console.WriteLine($"Backbone: ML.NET's ImageNet ResNet-18 ({MLNetResNet18.PackageId} {MLNetResNet18.PackageVersion}), taps {string.Join(", ", backbone.DefaultTaps)}.");
             var ml = context.ML;
             var train = ml.Data.LoadSegmentationFolder(data, "train");
             var validation = ml.Data.LoadSegmentationFolder(data, "val");
@@ -85,13 +87,13 @@ internal static class DemoCommand
             Console.WriteLine($"Wrote 6 prediction overlays to {overlays}. Total {clock.Elapsed.TotalSeconds:F0} s.");
             Console.WriteLine("""
 
-                This was a demonstration: synthetic scenes and a backbone with RANDOM weights.
-                Real segmentation needs real data and ImageNet-pretrained weights:
-                  segml weights fetch mobilenet_v2
+                This was a demonstration: ImageNet-pretrained features, but SYNTHETIC scenes (flat shapes and noise, not photos).
+                Real segmentation needs real data:
                   segml data fetch camvid --dest data
-                  segml train --dataset camvid --data data/camvid --split train --val-split val --trainer hypercolumns --weights mobilenet_v2 --out camvid.zip
+                  segml train --dataset camvid --data data/camvid --split train --val-split val --trainer hypercolumns --backbone resnet18 --out camvid.zip
                   segml evaluate --model camvid.zip --dataset camvid --data data/camvid --split val
                   segml predict --model camvid.zip my-photos/ --out predictions --overlay
+                or torchvision's weights: segml weights fetch mobilenet_v2, then --weights mobilenet_v2 instead of --backbone resnet18.
                 """);
             return ExitCodes.Success;
         })));

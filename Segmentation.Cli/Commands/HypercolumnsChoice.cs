@@ -15,20 +15,20 @@ namespace Segmentation.Cli.Commands;
 /// </summary>
 internal sealed class HypercolumnsChoice : TrainerChoice
 {
-    private readonly Option<string> weights = new("--weights")
+    private readonly Option<string?> weights = new("--weights")
     {
-        Description = "hypercolumns: the pretrained backbone — a checkpoint file (.pth or .safetensors in torchvision's layout) or a name fetched by `segml weights fetch` (vgg16, vgg11, mobilenet_v2). Required.",
+        Description = "hypercolumns: the pretrained backbone — a checkpoint file (.pth or .safetensors in torchvision's layout) or a name fetched by `segml weights fetch` (vgg16, vgg11, mobilenet_v2, resnet18, resnet50). Required unless --backbone resnet18.",
         HelpName = "FILE|NAME",
     };
 
     private readonly Option<string?> backbone = new("--backbone")
     {
-        Description = "hypercolumns: vgg16, vgg11 or mobilenet_v2; checked against what --weights contains (the architecture is read from the checkpoint).",
+        Description = $"hypercolumns: vgg16, vgg11, mobilenet_v2, resnet18 or resnet50; checked against what --weights contains (the architecture is read from the checkpoint). --backbone resnet18 without --weights uses ML.NET's ImageNet ResNet-18, which comes with the NuGet package {MLNetResNet18.PackageId} (nothing to download). Two or more joined by '+' (mobilenet_v2+resnet18) run on the same image and concatenate their taps (named architecture:tap) into one hypercolumn; --weights then lists their checkpoints joined by '+' (resnet18's may be left out).",
     };
 
     private readonly Option<string?> taps = new("--taps")
     {
-        Description = "hypercolumns: comma-separated tap names (default: the backbone's — VGG's ReLUs before each max-pool; MobileNetV2's features.1,3,6,13,17).",
+        Description = "hypercolumns: comma-separated tap names (default: the backbone's — VGG's ReLUs before each max-pool; MobileNetV2's features.1,3,6,13,17; ResNet's relu,layer1,layer2,layer3,layer4).",
         HelpName = "NAMES",
     };
 
@@ -71,6 +71,9 @@ internal sealed class HypercolumnsChoice : TrainerChoice
 
     private readonly List<EpochReport> reports = [];
     private Backbone? network;
+
+    /// <summary>The backbones a combined <see cref="network"/> is made of; it does not own them.</summary>
+    private readonly List<Backbone> parts = [];
     private readonly List<StageReport> stages = [];
 
     public override string Name => "hypercolumns";
@@ -99,17 +102,9 @@ internal sealed class HypercolumnsChoice : TrainerChoice
 
     public override IEstimator<ITransformer> CreatePipeline(CommandContext context, ParseResult parse, IDataView? validation)
     {
-        string weightsArgument = parse.GetValue(weights) ?? throw new ArgumentException("--trainer hypercolumns needs --weights FILE|NAME (for example --weights mobilenet_v2 after `segml weights fetch mobilenet_v2`).");
-        try
-        {
-            network = Backbone.Load(WeightsCache.Resolve(weightsArgument));
-        }
-        catch (Exception error) when (error is CheckpointFormatException or ModelLoadException or DownloadException or FileNotFoundException)
-        {
-            throw new InvalidOperationException($"--weights {weightsArgument}: {error.Message}", error);
-        }
-        if (parse.GetValue(backbone) is string expected && !string.Equals(expected, network.Architecture, StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"--backbone {expected} was given but {weightsArgument} holds a {network.Architecture}.");
+        network = parse.GetValue(backbone) is { } named && named.Contains('+')
+            ? LoadCombined(parse.GetValue(weights), named)
+            : LoadBackbone(parse.GetValue(weights), parse.GetValue(backbone));
         var tapNames = parse.GetValue(taps)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var hiddenSizes = parse.GetValue(hidden)!.Split(',', StringSplitOptions.TrimEntries).Select(v => int.TryParse(v, out int n) && n > 0 ? n
             : throw new ArgumentException($"--hidden must be positive integers separated by commas; got '{parse.GetValue(hidden)}'.")).ToArray();
@@ -143,7 +138,85 @@ internal sealed class HypercolumnsChoice : TrainerChoice
         return loadImages.Append(trainer);
     }
 
-    public override void Dispose() => network?.Dispose();
+    public override void Dispose()
+    {
+        network?.Dispose();
+        foreach (var part in parts) part.Dispose();
+    }
+
+    /// <summary>
+    /// <c>--backbone a+b</c>: every '+'-separated --weights entry loaded, matched to the named architectures by what it
+    /// holds; a resnet18 without an entry is ML.NET's pretrained ResNet-18. The backbones run on the same image and
+    /// their taps make one hypercolumn, in the order named.
+    /// </summary>
+    private Backbone LoadCombined(string? weightsArgument, string named)
+    {
+        var names = named.Split('+', StringSplitOptions.TrimEntries);
+        if (names.Any(n => n.Length == 0) || names.Distinct(StringComparer.OrdinalIgnoreCase).Count() != names.Length)
+            throw new ArgumentException($"--backbone {named}: name each backbone once, joined by '+' (for example mobilenet_v2+resnet18).");
+        var loaded = new List<Backbone>();
+        try
+        {
+            string[] entries = weightsArgument is null ? [] : File.Exists(weightsArgument) ? [weightsArgument] : weightsArgument.Split('+', StringSplitOptions.TrimEntries);
+            foreach (var entry in entries) loaded.Add(LoadBackbone(entry, null));
+            var ordered = new List<Backbone>();
+            foreach (var name in names)
+            {
+                var match = loaded.FirstOrDefault(b => string.Equals(b.Architecture, name, StringComparison.OrdinalIgnoreCase) && !ordered.Contains(b));
+                if (match is null && string.Equals(name, "resnet18", StringComparison.OrdinalIgnoreCase))
+                    loaded.Add(match = LoadBackbone(null, "resnet18"));
+                ordered.Add(match ?? throw new ArgumentException(
+                    $"--backbone {named}: no --weights entry holds a {name} (the entries hold {(entries.Length == 0 ? "nothing" : string.Join(", ", loaded.Select(b => b.Architecture)))}); give its checkpoint, joined to the others by '+'."));
+            }
+            if (loaded.Count > ordered.Count)
+                throw new ArgumentException($"--weights {weightsArgument} holds {string.Join(", ", loaded.Except(ordered).Select(b => b.Architecture))}, which --backbone {named} does not name.");
+            parts.AddRange(loaded);
+            return CombinedBackbone.Of([.. ordered]);
+        }
+        catch
+        {
+            foreach (var backbone in loaded.Where(b => !parts.Contains(b))) backbone.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The checkpoint --weights names, checked against --backbone; or, for --backbone resnet18 alone, ML.NET's pretrained ResNet-18.</summary>
+    private static Backbone LoadBackbone(string? weightsArgument, string? expected)
+    {
+        if (weightsArgument is null)
+        {
+            if (string.Equals(expected, "resnet18", StringComparison.OrdinalIgnoreCase))
+            {
+                try
+                {
+                    return ResNet.LoadMLNetResNet18();
+                }
+                catch (Exception error) when (error is PretrainedModelNotFoundException or ModelFormatException)
+                {
+                    throw new InvalidOperationException($"--backbone resnet18: {error.Message}", error);
+                }
+            }
+            throw new ArgumentException(expected is null
+                ? $"--trainer hypercolumns needs --weights FILE|NAME (for example --weights mobilenet_v2 after `segml weights fetch mobilenet_v2`) or --backbone resnet18 (ML.NET's pretrained ResNet-18 from the NuGet package {MLNetResNet18.PackageId})."
+                : $"--backbone {expected} needs --weights FILE|NAME (for example after `segml weights fetch {expected}`); only --backbone resnet18 has weights without it (ML.NET's pretrained ResNet-18).");
+        }
+        Backbone network;
+        try
+        {
+            network = Backbone.Load(WeightsCache.Resolve(weightsArgument));
+        }
+        catch (Exception error) when (error is CheckpointFormatException or ModelLoadException or DownloadException or FileNotFoundException)
+        {
+            throw new InvalidOperationException($"--weights {weightsArgument}: {error.Message}", error);
+        }
+        if (expected is not null && !string.Equals(expected, network.Architecture, StringComparison.OrdinalIgnoreCase))
+        {
+            string found = network.Architecture;
+            network.Dispose();
+            throw new ArgumentException($"--backbone {expected} was given but {weightsArgument} holds a {found}.");
+        }
+        return network;
+    }
 
     private static Option<int> Int(string name, string description, int defaultValue, int[]? allowed = null)
     {

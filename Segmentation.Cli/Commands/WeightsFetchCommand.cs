@@ -3,7 +3,7 @@ using Segmentation.ML.Data.Downloads;
 
 namespace Segmentation.Cli.Commands;
 
-/// <summary><c>segml weights fetch vgg16|vgg11|mobilenet_v2</c>: download torchvision's ImageNet weights into the cache.</summary>
+/// <summary><c>segml weights fetch vgg16|vgg11|mobilenet_v2|resnet18|resnet50</c>: download torchvision's ImageNet weights into the cache.</summary>
 internal static class WeightsFetchCommand
 {
     public static Command Create()

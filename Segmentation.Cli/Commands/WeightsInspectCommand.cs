@@ -48,7 +48,7 @@ internal static class WeightsInspectCommand
                 problem = error.Message;
             }
             string description = architecture is null
-                ? "not a supported backbone (vgg11, vgg16, mobilenet_v2 in torchvision's layout)"
+                ? "not a supported backbone (vgg11, vgg16, mobilenet_v2, resnet18 … resnet152 in torchvision's layout)"
                 : architecture == standard ? $"{architecture} (torchvision's shapes)" : $"{architecture} (torchvision's layout, other channel widths)";
             if (parse.GetValue(json))
             {

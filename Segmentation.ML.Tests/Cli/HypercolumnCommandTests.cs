@@ -21,12 +21,24 @@ public sealed class HypercolumnCommandTests : IDisposable
     [InlineData("mobilenet_v2", "4")]
     [InlineData("vgg16", "2")]
     [InlineData("vgg11", "1")]
+    [InlineData("resnet18", "2")]
+    [InlineData("resnet50", "4")]
+    [InlineData("mlnet-resnet18", "4")]
+    [InlineData("mobilenet_v2+mlnet-resnet18", "2")]
     public async Task TrainsEvaluatesAndPredictsWithEachBackbone(string backbone, string stride)
     {
         string model = Path.Combine(data.Root, $"{backbone}.zip");
-        var (exit, output, error) = await Segml.RunAsync("train", "--dataset", "folder", "--data", data.Root, "--split", "train", "--val-split", "val",
-            "--trainer", "hypercolumns", "--weights", Checkpoint(backbone), "--backbone", backbone, "--output-stride", stride,
-            "--sparse-epochs", "10", "--dense-epochs", "1", "--hidden", "32,16", "--seed", "3", "--out", model);
+        // mlnet-resnet18: --backbone resnet18 without --weights, ML.NET's pretrained ResNet-18 from the NuGet package;
+        // combined with the mini MobileNetV2, whose checkpoint --weights names.
+        string[] weights = backbone switch
+        {
+            "mlnet-resnet18" => ["--backbone", "resnet18"],
+            "mobilenet_v2+mlnet-resnet18" => ["--backbone", "mobilenet_v2+resnet18", "--weights", Checkpoint("mobilenet_v2")],
+            _ => ["--weights", Checkpoint(backbone), "--backbone", backbone],
+        };
+        var (exit, output, error) = await Segml.RunAsync(["train", "--dataset", "folder", "--data", data.Root, "--split", "train", "--val-split", "val",
+            "--trainer", "hypercolumns", .. weights, "--output-stride", stride,
+            "--sparse-epochs", "10", "--dense-epochs", "1", "--hidden", "32,16", "--seed", "3", "--out", model]);
         Assert.True(exit == 0, error + output);
         Assert.Contains("Trained hypercolumns", output);
 
@@ -44,6 +56,23 @@ public sealed class HypercolumnCommandTests : IDisposable
         var source = ImageDecoder.DecodeRgb(image);
         Assert.Equal((source.Width, source.Height), (labels.Width, labels.Height));
         Assert.All(labels.Labels.ToArray(), label => Assert.InRange(label, 0, SceneFolderDataset.ClassNames.Length - 1));
+    }
+
+    [Fact]
+    public async Task ABackboneOtherThanResNet18NeedsWeights()
+    {
+        string model = Path.Combine(data.Root, "no-weights.zip");
+        var (exit, _, error) = await Segml.RunAsync("train", "--dataset", "folder", "--data", data.Root, "--trainer", "hypercolumns", "--backbone", "vgg16", "--out", model);
+        Assert.Equal(1, exit);
+        Assert.Contains("--backbone vgg16 needs --weights FILE|NAME", error);
+        var (noneExit, _, noneError) = await Segml.RunAsync("train", "--dataset", "folder", "--data", data.Root, "--trainer", "hypercolumns", "--out", model);
+        Assert.Equal(1, noneExit);
+        Assert.Contains("or --backbone resnet18", noneError);
+        var (combinedExit, _, combinedError) = await Segml.RunAsync("train", "--dataset", "folder", "--data", data.Root, "--trainer", "hypercolumns",
+            "--backbone", "vgg11+resnet18", "--weights", Checkpoint("mobilenet_v2"), "--out", model);
+        Assert.Equal(1, combinedExit);
+        Assert.Contains("no --weights entry holds a vgg11 (the entries hold mobilenet_v2)", combinedError);
+        Assert.False(File.Exists(model));
     }
 
     [Fact]

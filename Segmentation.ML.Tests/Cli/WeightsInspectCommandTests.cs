@@ -22,6 +22,35 @@ public class WeightsInspectCommandTests
         Assert.Equal(new[] { 8, 3, 3, 3 }, first["shape"]!.AsArray().Select(d => d!.GetValue<int>()));
     }
 
+    [Theory]
+    [InlineData("resnet18")]
+    [InlineData("resnet50")]
+    public async Task ResNetsAreRecognisedAtReducedAndAtTorchvisionsWidths(string architecture)
+    {
+        var (exit, output, error) = await Segml.RunAsync("weights", "inspect", "--json", Fixture("Backbones", $"mini-{architecture}.pth"));
+        Assert.True(exit == 0, error);
+        var json = JsonNode.Parse(output)!;
+        Assert.Equal(architecture, json["architecture"]!.GetValue<string>());
+        Assert.False(json["torchvision_shapes"]!.GetValue<bool>());
+        Assert.Contains(json["tensors"]!.AsArray(), t => t!["name"]!.GetValue<string>() == "layer1.0.conv1.weight");
+
+        using var full = ML.Onnx.Backbone.CreateRandom(architecture, 2);
+        string path = Path.Combine(Path.GetTempPath(), $"segml-{architecture}-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            ML.Models.Checkpoints.SafetensorsFile.Write(path, full.Layout.FeatureParameters.Select(p => ML.Models.Checkpoints.CheckpointTensor.FromFloat32(p.Key, p.Value.Shape, p.Value.Values)));
+            var (fullExit, fullOutput, fullError) = await Segml.RunAsync("weights", "inspect", "--json", path);
+            Assert.True(fullExit == 0, fullError);
+            var fullJson = JsonNode.Parse(fullOutput)!;
+            Assert.Equal(architecture, fullJson["architecture"]!.GetValue<string>());
+            Assert.True(fullJson["torchvision_shapes"]!.GetValue<bool>());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public async Task RefusedFileExitsWithTheReason()
     {

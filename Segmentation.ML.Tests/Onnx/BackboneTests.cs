@@ -12,7 +12,8 @@ namespace Segmentation.ML.Tests.Onnx;
 /// Backbones on ONNX Runtime against torchvision's own activations (fixtures from scripts/fixtures/make_backbone_fixtures.py).
 /// Tolerance, relative to each tap's largest magnitude: float32 sums over up to 4608 terms in another order
 /// differ by ~√K·ε ≈ 1e-5 at worst, while a wrong weight layout, padding or rounding is off by O(1).
-/// VGG: 1e-5 (measured ≤ 1.2e-6). MobileNetV2: 1e-4 — the random mini network's 18 un-normalised blocks
+/// VGG and ResNet: 1e-5 (measured ≤ 1.2e-6 for VGG; under 2e-6 at every block of the mini resnet18 and resnet50, 1.3e-6 at
+/// resnet50's layer3.2). MobileNetV2: 1e-4 — the random mini network's 18 un-normalised blocks
 /// amplify rounding (measured ≤ 6.1e-5 at features.18; torchvision itself moved 1.1e-5 there between two machines).
 /// </summary>
 public class BackboneTests
@@ -48,6 +49,27 @@ public class BackboneTests
         Assert.Equal(defaultTaps, backbone.DefaultTaps);
         Assert.Equal(new[] { 1, 2, 4, 8, 16 }, defaultTaps.Select(t => backbone.AvailableTaps.Single(a => a.Name == t).Stride));
         AssertTapsMatch(backbone, SafetensorsFile.Read(Fixture($"mini-{architecture}-taps.safetensors")), defaultTaps);
+    }
+
+    [Theory]
+    [InlineData("resnet18", new[] { 8, 8, 16, 16, 32 })]
+    [InlineData("resnet50", new[] { 8, 16, 32, 32, 64 })]
+    public void ResNetTapsEqualTorchvisionAtEveryBlockWithBatchNormFolded(string architecture, int[] defaultChannels)
+    {
+        using var backbone = Backbone.Load(Fixture($"mini-{architecture}.pth"));
+        Assert.IsType<ResNet>(backbone);
+        Assert.Equal(architecture, backbone.Architecture);
+        Assert.Equal(["relu", "layer1", "layer2", "layer3", "layer4"], backbone.DefaultTaps);
+        var defaults = backbone.DefaultTaps.Select(t => backbone.AvailableTaps.Single(a => a.Name == t)).ToList();
+        Assert.Equal(defaultChannels, defaults.Select(t => t.Channels));
+        Assert.Equal(new[] { 2, 4, 8, 16, 32 }, defaults.Select(t => t.Stride));
+        Assert.Equal("RGB, ImageNet mean/std", backbone.InputNormalization);
+
+        // Every block of torchvision's structure, on a 45×37 input whose odd sizes exercise the rounding of each stride-2 layer.
+        var expected = SafetensorsFile.Read(Fixture($"mini-{architecture}-taps.safetensors"));
+        var taps = expected.Tensors.Select(t => t.Name).Where(n => n != "input").ToArray();
+        Assert.Equal(backbone.AvailableTaps.Select(t => t.Name), taps);
+        AssertTapsMatch(backbone, expected, taps);
     }
 
     [Fact]
@@ -130,11 +152,16 @@ public class BackboneTests
         Assert.Contains("its first keys are: module.features.0.weight, module.features.0.bias", prefixed.Message);
         Assert.Contains("strip it", prefixed.Message);
 
+        string[] vitKeys = ["class_token", "conv_proj.weight", "conv_proj.bias", "encoder.pos_embedding", "encoder.layers.encoder_layer_0.ln_1.weight", "heads.head.weight"];
+        var vit = new StateDict(vitKeys.Select(k => CheckpointTensor.FromFloat32(k, [2], [0.5f, -0.5f])));
+        var other = Assert.Throws<ModelLoadException>(() => Backbone.FromStateDict(vit));
+        Assert.Contains("its first keys are: class_token, conv_proj.weight, conv_proj.bias, encoder.pos_embedding, encoder.layers.encoder_layer_0.ln_1.weight (of 6)", other.Message);
+        Assert.Contains("resnet50", other.Message);
+
         string[] resNetKeys = ["conv1.weight", "bn1.weight", "bn1.bias", "layer1.0.conv1.weight", "fc.weight", "fc.bias"];
         var resNet = new StateDict(resNetKeys.Select(k => CheckpointTensor.FromFloat32(k, [2], [0.5f, -0.5f])));
-        var other = Assert.Throws<ModelLoadException>(() => Backbone.FromStateDict(resNet));
-        Assert.Contains("its first keys are: conv1.weight, bn1.weight, bn1.bias, layer1.0.conv1.weight, fc.weight (of 6)", other.Message);
-        Assert.Contains("ResNets are not supported", other.Message);
+        var blocks = Assert.Throws<ModelLoadException>(() => Backbone.FromStateDict(resNet));
+        Assert.Contains("1, 0, 0, 0 basic blocks in layer1 … layer4", blocks.Message);
 
         Assert.Contains("it holds no tensors", Assert.Throws<ModelLoadException>(() => Backbone.FromStateDict(new StateDict([]))).Message);
     }
@@ -203,6 +230,11 @@ public class BackboneTests
     {
         using var vgg16 = Backbone.CreateRandom("vgg16", 1);
         Assert.Equal(1472, vgg16.DefaultTaps.Sum(t => vgg16.AvailableTaps.Single(a => a.Name == t).Channels));
+        using var resNet18 = Backbone.CreateRandom("resnet18", 1);
+        Assert.Equal(1024, resNet18.DefaultTaps.Sum(t => resNet18.AvailableTaps.Single(a => a.Name == t).Channels));
+        using var resNet50 = Backbone.CreateRandom("resnet50", 1);
+        Assert.Equal(3904, resNet50.DefaultTaps.Sum(t => resNet50.AvailableTaps.Single(a => a.Name == t).Channels));
+        Assert.Equal("resnet50", Checkpoint.DetectArchitecture(new StateDict(resNet50.Layout.FeatureParameters.Select(p => CheckpointTensor.FromFloat32(p.Key, p.Value.Shape, p.Value.Values)))));
         using var mobile = Backbone.CreateRandom("mobilenet_v2", 1);
         Assert.Equal(488, mobile.DefaultTaps.Sum(t => mobile.AvailableTaps.Single(a => a.Name == t).Channels));
         Assert.Equal(new[] { 2, 4, 8, 16, 32 }, mobile.DefaultTaps.Select(t => mobile.AvailableTaps.Single(a => a.Name == t).Stride));

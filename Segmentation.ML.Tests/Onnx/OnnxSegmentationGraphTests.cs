@@ -24,7 +24,7 @@ public class OnnxSegmentationGraphTests
         var head = DenseHeadTests.Head(32, [24, 16], 5, seed: 41);
         var graph = new OnnxGraphBuilder("segmentation");
         string pixels = graph.AddInput("pixels", "N", 3, "H", "W");
-        var (logits, labels) = OnnxSegmentationGraph.Append(graph, pixels, image => backbone.Append(graph, image), outputStride, head);
+        var (logits, labels) = OnnxSegmentationGraph.Append(graph, pixels, ImageNetNormalization.Instance, image => backbone.Append(graph, image), outputStride, head);
         graph.AddOutput(labels, "labels", TensorProto.Types.DataType.Uint32, "N", "H", "W");
         graph.AddOutput(logits, "logits", TensorProto.Types.DataType.Float, "N", 5, "h", "w");
         using var session = new OrtTestSession(graph.ToBytes());

@@ -107,10 +107,18 @@ public sealed class MLNetPipelineTests : IDisposable
         }
     }
 
-    [Fact]
-    public void HypercolumnModelPredictsTheSameAfterSaveAndLoadAndAtItsOwnSizeThroughSegmentationModel()
+    [Theory]
+    [InlineData("mini-mobilenet_v2")]
+    [InlineData("mlnet-resnet18")]
+    [InlineData("mini-mobilenet_v2+mlnet-resnet18")]
+    public void HypercolumnModelPredictsTheSameAfterSaveAndLoadAndAtItsOwnSizeThroughSegmentationModel(string network)
     {
-        using var backbone = Backbone.Load(MiniMobileNet);
+        // mlnet-resnet18: ML.NET's pretrained ResNet-18, whose BGR mean-image preprocessing the saved graph must carry;
+        // combined, both networks in one graph, each normalising the image its own way.
+        using var mobileNet = Backbone.Load(MiniMobileNet);
+        using var resNet = ResNet.LoadMLNetResNet18();
+        using var combined = network.Contains('+') ? CombinedBackbone.Of(mobileNet, resNet) : null;
+        Backbone backbone = combined ?? (network == "mlnet-resnet18" ? resNet : mobileNet);
         var train = ml.Data.LoadSegmentationFolder(scenes.Root, "train");
         var val = ml.Data.LoadSegmentationFolder(scenes.Root, "val");
         var loadImages = ml.Transforms.LoadImages("Image", imageFolder: null, "ImagePath");
@@ -144,6 +152,7 @@ public sealed class MLNetPipelineTests : IDisposable
         using var direct = SegmentationModel.Load(path);
         Assert.Equal((40, 30), (direct.InputWidth, direct.InputHeight));
         Assert.Equal(SceneFolderDataset.ClassNames, direct.Classes.ClassNames);
+        Assert.Equal($"hypercolumns on {backbone.Architecture}", direct.Trainer);
         var images = val.GetColumn<string>("ImagePath").ToList();
         for (int i = 0; i < images.Count; i++)
         {

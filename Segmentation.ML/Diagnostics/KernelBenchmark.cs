@@ -64,7 +64,8 @@ public sealed record BenchmarkOptions
 /// Measures this machine's FMA peak and the work against it: the head's SGEMM at 2048³ and at VGG16's
 /// im2col shapes; on ONNX Runtime, the VGG16 convolution stack (13 convolutions with ReLU, 4 max-pools,
 /// random weights, its last tap only) and every backbone's forward pass to its default taps (random
-/// weights, torchvision's shapes); and image decoding (JPEG with SkiaSharp, PNG with the library's decoder).
+/// weights, torchvision's shapes; ResNet-18 with ML.NET's pretrained weights when its package is restored) and
+/// end-to-end prediction at 480×360 with MobileNetV2 and with ResNet-18; and image decoding (JPEG with SkiaSharp, PNG with the library's decoder).
 /// ONNX Runtime and the GEMM both use <see cref="TensorKernels.MaxDegreeOfParallelism"/> threads.
 /// </summary>
 public static class KernelBenchmark
@@ -109,20 +110,22 @@ public static class KernelBenchmark
 
         using var vgg11 = Backbone.CreateRandom("vgg11", random);
         using var mobileNet = Backbone.CreateRandom("mobilenet_v2", random);
-        foreach (var backbone in new[] { vgg16, vgg11, mobileNet })
+        using var resNet18 = ResNet18(random);
+        foreach (var backbone in new[] { vgg16, vgg11, mobileNet, resNet18 })
         {
-            var sizes = backbone == mobileNet ? [(224, 224), (375, 500), (360, 480)] : new[] { (224, 224), (375, 500) };
+            var sizes = backbone == mobileNet || backbone == resNet18 ? [(224, 224), (375, 500), (360, 480)] : new[] { (224, 224), (375, 500) };
             foreach (var (height, width) in sizes)
             {
                 var image = RandomValues.Uniform(random, 3 * height * width, 1f);
                 string size = height == width ? $"{height}" : $"{height}x{width}";
-                string name = backbone == mobileNet ? $"mobilenet_v2_{size}" : $"backbone_{backbone.Architecture}_{size}";
+                string name = backbone == mobileNet || backbone == resNet18 ? $"{backbone.Architecture}_{size}" : $"backbone_{backbone.Architecture}_{size}";
                 Add(Measure(name, $"{backbone.Architecture} to default taps {width}×{height} (ONNX Runtime)", backbone.MultiplyAdds(height, width), peak, repeats, cancellation,
                     () => backbone.Forward(image, height, width, cancellation: cancellation).Dispose()));
             }
         }
 
-        Add(MeasurePrediction(mobileNet, random, peak, repeats, cancellation));
+        Add(MeasurePrediction("predict_480x360", mobileNet, random, peak, repeats, cancellation));
+        Add(MeasurePrediction("predict_480x360_resnet18", resNet18, random, peak, repeats, cancellation));
 
         var decodeRows = new List<DecodeBenchmarkRow>();
         var duration = TimeSpan.FromSeconds(options.Quick ? 0.3 : 1);
@@ -145,11 +148,27 @@ public static class KernelBenchmark
     }
 
     /// <summary>
+    /// ML.NET's pretrained ResNet-18 (what <c>--backbone resnet18</c> trains on), or torchvision's shapes with random
+    /// weights when its package is not restored: the same work within one block.
+    /// </summary>
+    private static Backbone ResNet18(Random random)
+    {
+        try
+        {
+            return ResNet.LoadMLNetResNet18();
+        }
+        catch (PretrainedModelNotFoundException)
+        {
+            return Backbone.CreateRandom("resnet18", random);
+        }
+    }
+
+    /// <summary>
     /// End-to-end prediction of one 480×360 image as <c>segml predict</c> runs it: the whole segmenter graph
-    /// (normalisation, MobileNetV2 to its default taps, the default head Z → 1024 → 512 → 11 at output stride 4,
+    /// (normalisation, the backbone (MobileNetV2 or ResNet-18) to its default taps, the default head Z → 1024 → 512 → 11 at output stride 4,
     /// resize and arg-max) in ONNX Runtime. Its multiply-adds count the head unfactorised, an upper bound.
     /// </summary>
-    private static BenchmarkRow MeasurePrediction(Backbone backbone, Random random, double peak, int repeats, CancellationToken cancellation)
+    private static BenchmarkRow MeasurePrediction(string name, Backbone backbone, Random random, double peak, int repeats, CancellationToken cancellation)
     {
         const int height = 360, width = 480, stride = 4, classes = 11;
         var taps = backbone.DefaultTaps;
@@ -163,7 +182,7 @@ public static class KernelBenchmark
         long headMultiplyAdds = cells * (z * 1024L + 1024L * 512 + 512L * classes);
         using var input = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(pixels, [1, 3, height, width]);
         using var output = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(labels, [1, height, width]);
-        return Measure("predict_480x360", $"predict {width}×{height}: {backbone.Architecture} + head, stride {stride} (ONNX Runtime)", backbone.MultiplyAdds(height, width) + headMultiplyAdds,
+        return Measure(name, $"predict {width}×{height}: {backbone.Architecture} + head, stride {stride} (ONNX Runtime)", backbone.MultiplyAdds(height, width) + headMultiplyAdds,
             peak, repeats, cancellation, () => session.Run([SegmenterGraph.InputName], [input], [SegmenterGraph.OutputName], [output], cancellation));
     }
 

@@ -6,6 +6,7 @@ using Segmentation.ML.Imaging;
 using Segmentation.ML.Models;
 using Segmentation.ML.Onnx;
 using Segmentation.ML.Tensors;
+using Segmentation.ML.Transforms;
 
 namespace Segmentation.ML.Hypercolumns;
 
@@ -109,16 +110,20 @@ public sealed class HypercolumnExtractingTransformer : ITransformer
     public HypercolumnMaps Extract(RgbImage image, CancellationToken cancellation = default) =>
         Extract(Backbone, Taps, OutputStride, image, MirrorTestTime, cancellation);
 
-    /// <summary>The hypercolumns of <paramref name="image"/> (ImageNet-normalised first), and of its mirror image when asked.</summary>
+    /// <summary>
+    /// The hypercolumns of <paramref name="image"/> (normalised as the backbone's weights expect first), and of its
+    /// mirror image when asked: the mirror is normalised after flipping, as the segmenter graph sees it, since a
+    /// backbone's normalisation need not be symmetric (a mean image).
+    /// </summary>
     internal static HypercolumnMaps Extract(Backbone backbone, IReadOnlyList<string> taps, int outputStride, RgbImage image, bool mirror, CancellationToken cancellation)
     {
         int height = image.Height, width = image.Width;
         using var pixels = Tensor.Uninitialized([3, height, width]);
-        ImageNet.Normalize(image.Pixels, height, width, pixels.Span);
+        backbone.Normalize(image.Pixels, height, width, pixels.Span);
         var maps = new HypercolumnMaps(backbone.Forward(pixels.Span, height, width, taps, cancellation), height, width, outputStride);
         if (mirror)
         {
-            for (int row = 0; row < 3 * height; row++) pixels.Span.Slice(row * width, width).Reverse();
+            backbone.Normalize(ImageOps.Crop(image, 0, 0, height, width, flip: true).Pixels, height, width, pixels.Span);
             maps.Mirrored = new HypercolumnMaps(backbone.Forward(pixels.Span, height, width, taps, cancellation), height, width, outputStride);
         }
         return maps;

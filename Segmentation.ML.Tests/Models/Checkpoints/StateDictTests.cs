@@ -16,7 +16,10 @@ public class StateDictTests
     [InlineData("vgg16", "vgg16")]
     [InlineData("mobilenet_v2", "mobilenet_v2")]
     [InlineData("vgg16_bn", null)]
-    [InlineData("resnet18", null)]
+    [InlineData("resnet18", "resnet18")]
+    [InlineData("resnet34", "resnet34")]
+    [InlineData("resnet50", "resnet50")]
+    [InlineData("wide_resnet50_2", null)]
     public void ArchitecturesAreRecognisedFromTorchvisionShapes(string model, string? expected)
     {
         var shapes = Torchvision[model];
@@ -38,6 +41,16 @@ public class StateDictTests
     public void AVgg16MissingItsLastConvolutionIsNotVgg16()
     {
         var shapes = Torchvision["vgg16"].Where(p => !p.Key.StartsWith("features.28.", StringComparison.Ordinal)).ToDictionary();
+
+        Assert.Null(ArchitectureDetector.Detect(key => shapes.GetValueOrDefault(key), shapes.Keys));
+    }
+
+    [Theory]
+    [InlineData("resnet18", "layer4.1.")]
+    [InlineData("resnet50", "layer3.5.")]
+    public void AResNetMissingABlockIsNotThatResNet(string model, string removed)
+    {
+        var shapes = Torchvision[model].Where(p => !p.Key.StartsWith(removed, StringComparison.Ordinal)).ToDictionary();
 
         Assert.Null(ArchitectureDetector.Detect(key => shapes.GetValueOrDefault(key), shapes.Keys));
     }

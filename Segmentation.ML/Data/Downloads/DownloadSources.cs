@@ -59,11 +59,17 @@ public static class DownloadSources
     /// <summary>torchvision's ImageNet MobileNetV2 (IMAGENET1K_V1, about 14 MB), verified by the SHA-256 prefix in its file name.</summary>
     public static DownloadSource MobileNetV2 { get; } = TorchVisionWeights("mobilenet_v2", "MobileNetV2", "mobilenet_v2-b0353104.pth", 14_200_000);
 
+    /// <summary>torchvision's ImageNet ResNet-18 (IMAGENET1K_V1, about 47 MB), verified by the SHA-256 prefix in its file name.</summary>
+    public static DownloadSource ResNet18 { get; } = TorchVisionWeights("resnet18", "ResNet-18", "resnet18-f37072fd.pth", 46_830_000);
+
+    /// <summary>torchvision's ImageNet ResNet-50 (IMAGENET1K_V1, about 103 MB), verified by the SHA-256 prefix in its file name.</summary>
+    public static DownloadSource ResNet50 { get; } = TorchVisionWeights("resnet50", "ResNet-50", "resnet50-0676ba61.pth", 102_530_000);
+
     /// <summary>The datasets, in the order help texts list them.</summary>
     public static IReadOnlyList<DownloadSource> Datasets { get; } = [Voc2012, CamVid];
 
     /// <summary>The pretrained weights, in the order help texts list them.</summary>
-    public static IReadOnlyList<DownloadSource> Weights { get; } = [Vgg16, Vgg11, MobileNetV2];
+    public static IReadOnlyList<DownloadSource> Weights { get; } = [Vgg16, Vgg11, MobileNetV2, ResNet18, ResNet50];
 
     /// <summary>The dataset called <paramref name="name"/> (case-insensitive), or null.</summary>
     public static DownloadSource? FindDataset(string name) => Find(Datasets, name);

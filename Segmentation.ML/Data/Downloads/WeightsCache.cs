@@ -14,7 +14,7 @@ public static class WeightsCache
     public static string DefaultDirectory => DirectoryFrom(Environment.GetEnvironmentVariable);
 
     /// <summary>The cached file for the weights called <paramref name="name"/>, whether or not it exists yet.</summary>
-    /// <param name="name">A known weights name (<c>vgg16</c>, <c>vgg11</c>, <c>mobilenet_v2</c>).</param>
+    /// <param name="name">A known weights name (<c>vgg16</c>, <c>vgg11</c>, <c>mobilenet_v2</c>, <c>resnet18</c>, <c>resnet50</c>).</param>
     /// <param name="cacheDirectory">The weights folder; null for <see cref="DefaultDirectory"/>.</param>
     /// <exception cref="ArgumentException">The name is not known.</exception>
     public static string PathFor(string name, string? cacheDirectory = null)

@@ -1,6 +1,6 @@
 namespace Segmentation.ML.Models.Checkpoints;
 
-/// <summary>Recognises torchvision's VGG11, VGG16 and MobileNetV2 (width 1.0) state dicts from their keys and shapes.</summary>
+/// <summary>Recognises torchvision's VGG11, VGG16, MobileNetV2 (width 1.0) and ResNet state dicts from their keys and shapes.</summary>
 internal static class ArchitectureDetector
 {
     /// <summary>torchvision's VGG16 (configuration D): <c>features</c> index and output channels of each 3×3 convolution.</summary>
@@ -19,6 +19,8 @@ internal static class ArchitectureDetector
     public static string? Detect(Func<string, int[]?> shapeOf, IEnumerable<string> keys)
     {
         if (IsMobileNetV2(shapeOf)) return "mobilenet_v2";
+        foreach (var (name, bottleneck, blocks) in ResNetLayout.Configurations)
+            if (IsResNet(bottleneck, blocks, shapeOf)) return name;
         var featureKeys = keys.Where(k => k.StartsWith("features.", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
         if (IsVgg(Vgg16, shapeOf, featureKeys)) return "vgg16";
         if (IsVgg(Vgg11, shapeOf, featureKeys)) return "vgg11";
@@ -27,10 +29,11 @@ internal static class ArchitectureDetector
 
     /// <summary>
     /// Why a state dict cannot be a supported backbone, or null when it has the first convolution of one as a
-    /// floating-point tensor (<c>features.0.weight</c> for VGG, <c>features.18.0.weight</c> for MobileNetV2).
+    /// floating-point tensor (<c>features.0.weight</c> for VGG, <c>features.18.0.weight</c> for MobileNetV2,
+    /// <c>conv1.weight</c> for ResNet).
     /// </summary>
     public static string? WhyNoBackbone(StateDict stateDict) =>
-        new[] { "features.0.weight", "features.18.0.weight" }.Any(key => stateDict.TryGetValue(key, out var tensor) && tensor.DType.IsFloatingPoint())
+        new[] { "features.0.weight", "features.18.0.weight", "conv1.weight" }.Any(key => stateDict.TryGetValue(key, out var tensor) && tensor.DType.IsFloatingPoint())
             ? null
             : NoBackboneMessage(stateDict.Keys);
 
@@ -43,9 +46,7 @@ internal static class ArchitectureDetector
         if (all.Count > 0 && all.All(k => k.StartsWith("module.", StringComparison.Ordinal)))
             hint = " Every key starts with 'module.', the prefix of a model saved while wrapped in nn.DataParallel or DistributedDataParallel: " +
                    "strip it (in Python: {k.removeprefix('module.'): v for k, v in state_dict.items()}) and save the state dict again.";
-        else if (all.Contains("conv1.weight") && all.Any(k => k.StartsWith("layer1.", StringComparison.Ordinal)))
-            hint = " These are ResNet keys (conv1, layer1, …); ResNets are not supported: use VGG11, VGG16 or MobileNetV2 weights (segml weights fetch).";
-        return $"The checkpoint matches no supported backbone (vgg11, vgg16, mobilenet_v2 in torchvision's layout); {found}.{hint}";
+        return $"The checkpoint matches no supported backbone (vgg11, vgg16, mobilenet_v2, resnet18, resnet34, resnet50, resnet101, resnet152 in torchvision's layout); {found}.{hint}";
     }
 
     private static bool IsVgg((int Index, int Channels)[] layers, Func<string, int[]?> shapeOf, HashSet<string> featureKeys)
@@ -72,6 +73,29 @@ internal static class ArchitectureDetector
                 !Is(shapeOf($"features.{block}.conv.1.0.weight"), hidden, 1, 3, 3) ||
                 !Is(shapeOf($"features.{block}.conv.2.weight"), MobileNetV2Blocks[block - 1], hidden, 1, 1))
                 return false;
+        }
+        return true;
+    }
+
+    private static bool IsResNet(bool bottleneck, int[] blocks, Func<string, int[]?> shapeOf)
+    {
+        if (!Is(shapeOf("conv1.weight"), 64, 3, 7, 7)) return false;
+        int channels = 64, expansion = bottleneck ? 4 : 1;
+        for (int layer = 1; layer <= 4; layer++)
+        {
+            int planes = 64 << (layer - 1);
+            for (int block = 0; block < blocks[layer - 1]; block++)
+            {
+                string prefix = $"layer{layer}.{block}";
+                bool shape = bottleneck
+                    ? Is(shapeOf($"{prefix}.conv1.weight"), planes, channels, 1, 1) && Is(shapeOf($"{prefix}.conv2.weight"), planes, planes, 3, 3) && Is(shapeOf($"{prefix}.conv3.weight"), planes * 4, planes, 1, 1)
+                    : Is(shapeOf($"{prefix}.conv1.weight"), planes, channels, 3, 3) && Is(shapeOf($"{prefix}.conv2.weight"), planes, planes, 3, 3) && shapeOf($"{prefix}.conv3.weight") is null;
+                bool needsProjection = block == 0 && (layer > 1 || channels != planes * expansion);
+                if (!shape || (needsProjection ? !Is(shapeOf($"{prefix}.downsample.0.weight"), planes * expansion, channels, 1, 1) : shapeOf($"{prefix}.downsample.0.weight") is not null))
+                    return false;
+                channels = planes * expansion;
+            }
+            if (shapeOf($"layer{layer}.{blocks[layer - 1]}.conv1.weight") is not null) return false;
         }
         return true;
     }
