@@ -288,10 +288,18 @@ public class BackboneTests
         using var backbone = Backbone.CreateRandom("vgg16", 1);
         Assert.Throws<OperationCanceledException>(() => backbone.Forward(new float[3 * 16 * 16], 16, 16, cancellation: new CancellationToken(canceled: true)));
 
-        // A full VGG16 at 500×375 takes far longer than 20 ms: ONNX Runtime is told to terminate while it runs.
+        // A full VGG16 at 500×375 takes far longer than 20 ms: ONNX Runtime is told to terminate while it runs. A thread
+        // of its own cancels, not a timer: timers run on the thread pool, which other tests may keep busy past the run's end.
         backbone.Forward(new float[3 * 16 * 16], 16, 16).Dispose();
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(20));
+        using var cancellation = new CancellationTokenSource();
+        var canceller = new Thread(() =>
+        {
+            Thread.Sleep(20);
+            cancellation.Cancel();
+        });
+        canceller.Start();
         Assert.Throws<OperationCanceledException>(() => backbone.Forward(new float[3 * 375 * 500], 375, 500, cancellation: cancellation.Token));
+        canceller.Join();
     }
 
     [Fact]
