@@ -58,10 +58,9 @@ public sealed class FullFileSystem : IDisposable
 
     private static (int Exit, string Error) Run(string program, params string[] arguments)
     {
-        using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        string error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, error.Trim());
+        var start = new ProcessStartInfo(program, arguments);
+        var (exit, _, error) = ChildProcess.RunAsync(start, TimeSpan.FromMinutes(1), program).GetAwaiter().GetResult();
+        return (exit, error.Trim());
     }
 }
 

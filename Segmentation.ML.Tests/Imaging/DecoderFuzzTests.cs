@@ -58,17 +58,8 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
     {
         int kind = random.Next(Fuzzing.ByteMutations.Kinds + 1);
         if (kind < Fuzzing.ByteMutations.Kinds) return Fuzzing.ByteMutations.Apply(seed, random, kind).Bytes;
-        byte[] data = (byte[])seed.Clone();
-        int sof = -1;
-        for (int p = 2; p + 1 < data.Length && sof < 0; p++)
-            if (data[p] == 0xFF && data[p + 1] is 0xC0 or 0xC1 or 0xC2) sof = p + 1;
-        if (sof <= 0 || sof + 8 > data.Length) return data;
         int height = random.Next(2) == 0 ? random.Next(65536) : random.Next(1, 2048), width = random.Next(2) == 0 ? random.Next(65536) : random.Next(1, 2048);
-        data[sof + 4] = (byte)(height >> 8);
-        data[sof + 5] = (byte)height;
-        data[sof + 6] = (byte)(width >> 8);
-        data[sof + 7] = (byte)width;
-        return data;
+        return SkiaSharpPhotoTests.WithDeclaredSize(seed, width, height);
     }
 
     private void Run(string format, byte[][] seeds, Func<byte[], byte[]> mutate, Action<byte[], int> decode)

@@ -167,11 +167,17 @@ public sealed class SkiaSharpPhotoTests(ITestOutputHelper output)
         Assert.Contains("MLImages.LoadRgb", e.Message);
     }
 
-    /// <summary>The JPEG with its baseline frame header (SOF0) rewritten to declare <paramref name="width"/> × <paramref name="height"/>.</summary>
+    /// <summary>
+    /// The JPEG with its frame header (the first SOF0, SOF1 or SOF2 marker) rewritten to declare <paramref name="width"/> ×
+    /// <paramref name="height"/>; unchanged when it has none.
+    /// </summary>
     internal static byte[] WithDeclaredSize(byte[] jpeg, int width, int height)
     {
         byte[] data = (byte[])jpeg.Clone();
-        int sof = data.AsSpan().IndexOf([(byte)0xFF, (byte)0xC0]);
+        int sof = -1;
+        for (int p = 2; p + 1 < data.Length && sof < 0; p++)
+            if (data[p] == 0xFF && data[p + 1] is 0xC0 or 0xC1 or 0xC2) sof = p;
+        if (sof < 0 || sof + 9 > data.Length) return data;
         data[sof + 5] = (byte)(height >> 8);
         data[sof + 6] = (byte)height;
         data[sof + 7] = (byte)(width >> 8);

@@ -30,12 +30,7 @@ internal static class NotebookHost
     /// <exception cref="NotebookCellException">A cell failed to compile, threw or showed an error; the message names the notebook, the cell and the error.</exception>
     public static async Task<NotebookRun> RunAsync(string path, IReadOnlyDictionary<string, string>? parameters = null, LibraryPackage? package = null)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo("dotnet");
         start.ArgumentList.Add(AssemblyPath);
         start.ArgumentList.Add(path);
         foreach (var (name, expression) in parameters ?? new Dictionary<string, string>())
@@ -47,29 +42,17 @@ internal static class NotebookHost
         start.Environment["DOTNET_NOLOGO"] = "1";
         foreach (var (name, value) in package?.Environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Path.GetFileName(path)} still ran after 10 minutes.");
-        }
+        var (exitCode, output, error) = await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(10), Path.GetFileName(path));
 
         var cells = new List<CellRun>();
-        foreach (string line in (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (string line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var report = JsonSerializer.Deserialize<HostReport>(line, Json) ?? throw new FormatException($"The notebook host wrote '{line}'.");
             if (report.Failure is { } failure) throw new NotebookCellException(failure);
             if (report.Done == true) return new NotebookRun(path, cells, TimeSpan.FromMilliseconds(report.ElapsedMs ?? 0));
             cells.Add(new CellRun(report.Cell!, report.Index ?? 0, report.Outputs ?? [], report.Console ?? "", TimeSpan.FromMilliseconds(report.ElapsedMs ?? 0)));
         }
-        throw new InvalidOperationException($"The notebook host stopped with exit code {process.ExitCode} before the end of {Path.GetFileName(path)}:\n{await error}");
+        throw new InvalidOperationException($"The notebook host stopped with exit code {exitCode} before the end of {Path.GetFileName(path)}:\n{error}");
     }
 
     /// <summary>One line the host writes (Segmentation.NotebookHost's HostReport).</summary>

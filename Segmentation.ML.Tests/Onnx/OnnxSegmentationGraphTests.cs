@@ -69,11 +69,6 @@ public class OnnxSegmentationGraphTests
         LogitErrorBound.AssertLabels(scores.Span, bound, head.Classes, actual, mirror ? "mirrored labels" : "labels");
     }
 
-    /// <summary>Rows of <paramref name="width"/> values reversed.</summary>
-    private static float[] Mirror(float[] planes, int width)
-    {
-        var result = (float[])planes.Clone();
-        for (int row = 0; row < result.Length / width; row++) result.AsSpan(row * width, width).Reverse();
-        return result;
-    }
+    /// <summary>Rows of <paramref name="width"/> values reversed, in a copy.</summary>
+    private static float[] Mirror(float[] planes, int width) => ScoreSum.Mirror((float[])planes.Clone(), width);
 }

@@ -32,33 +32,16 @@ internal static class Chromium
     {
         Assert.True(File.Exists(page), $"{page} does not exist.");
         string profile = Path.Combine(Path.GetTempPath(), $"segml-chromium-{Guid.NewGuid():N}");
-        var start = new ProcessStartInfo(Executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(Executable);
         foreach (string flag in (string[])["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--disable-extensions", $"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", .. action])
             start.ArgumentList.Add(flag);
         start.ArgumentList.Add(new Uri(page).AbsoluteUri);
         try
         {
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"chromium did not finish rendering {page} within a minute.");
-            }
-            Assert.True(process.ExitCode == 0, $"chromium exited with {process.ExitCode}: {await error}");
-            return (await output, await error);
+            var (exitCode, output, error) = await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(1), $"chromium rendering {page}");
+            Assert.True(exitCode == 0, $"chromium exited with {exitCode}: {error}");
+            return (output, error);
         }
         finally
         {

@@ -19,23 +19,10 @@ internal static class HiddenFonts
 
     public static async Task<(int ExitCode, string Output, string Error)> RunSegmlAsync(params string[] arguments)
     {
-        var start = new ProcessStartInfo("unshare") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("unshare");
         foreach (string argument in (string[])["--mount", "--", "sh", "-c", Script, "dotnet", Segml.AssemblyPath, .. arguments]) start.ArgumentList.Add(argument);
         start.Environment["NO_COLOR"] = "1";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"segml {string.Join(' ', arguments)} without fonts did not finish within 3 minutes.");
-        }
-        return (process.ExitCode, await output, await error);
+        return await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(3), $"segml {string.Join(' ', arguments)} without fonts");
     }
 
     private static string? Probe()
